@@ -1,0 +1,34 @@
+import type { ArchitectureIR, Shape, Task } from '../ir';
+import type { ConfigValues, SearchSpace } from '../space';
+
+/** What a template needs from the dataset. */
+export interface TemplateOptions {
+  input: Shape;
+  classes: number;
+}
+
+/**
+ * Turns a configuration into an IR. The space and the baseline depend on the input size
+ * (e.g. VGG keeps as many blocks as the input can be halved).
+ */
+export interface Template {
+  name: string;
+  task: Task;
+  description: string;
+  /** Options used when none are given (the built-in default dataset's). */
+  defaults: TemplateOptions;
+  space(opts?: Partial<TemplateOptions>): SearchSpace;
+  /** The original network scaled to the input, as a configuration of this space. */
+  baseline(opts?: Partial<TemplateOptions>): ConfigValues;
+  /** Builds and validates the IR (throws ArchError naming the field or layer). */
+  instantiate(values: ConfigValues, opts?: Partial<TemplateOptions>): ArchitectureIR;
+}
+
+/** Width choices as fractions of the original width: w/16 ... w, at least `min`, no repeats. */
+export function widthChoices(width: number, min = 4): number[] {
+  return [...new Set([16, 8, 4, 2, 1].map((d) => Math.max(min, Math.round(width / d))))];
+}
+
+export function resolve(defaults: TemplateOptions, opts: Partial<TemplateOptions> = {}): TemplateOptions {
+  return { input: opts.input ?? defaults.input, classes: opts.classes ?? defaults.classes };
+}
