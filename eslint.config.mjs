@@ -28,6 +28,7 @@ export default [
             { sourceTag: 'scope:search', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
             { sourceTag: 'scope:profiler-server', onlyDependOnLibsWithTags: ['scope:profiler', 'scope:onnx', 'scope:arch'] },
           ],
         },

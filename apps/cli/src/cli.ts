@@ -59,10 +59,11 @@ export function jsonFlag(values: Record<string, unknown>, name: string): unknown
   }
 }
 
-/** Formats rows as an aligned text table. */
+/** Formats rows as an aligned text table; columns of numbers are right-aligned. */
 export function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const numeric = header.map((_, i) => rows.every((r) => /^[-+]?[\d,.]+(e[-+]?\d+)?%?x?$/.test(String(r[i] ?? ''))));
+  const line = (r: string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }

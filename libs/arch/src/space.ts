@@ -52,7 +52,7 @@ export function indexesOf(space: SearchSpace, values: ConfigValues): Configurati
     if (!(slot.name in values)) throw new ArchError(`configuration.${slot.name}: missing`);
     const want = canonicalJson(values[slot.name]);
     const k = slot.choices.findIndex((c) => canonicalJson(c) === want);
-    if (k < 0) throw new ArchError(`configuration.${slot.name}: ${want} is not one of its choices ${canonicalJson(slot.choices)}`);
+    if (k < 0) throw new ArchError(`configuration.${slot.name}: ${want} is not one of its choices (${describeChoices(slot.choices)})`);
     return k;
   });
 }
@@ -63,6 +63,12 @@ export function completeValues(space: SearchSpace, base: ConfigValues, partial: 
   const values = { ...base, ...partial };
   indexesOf(space, values);
   return values;
+}
+
+/** The choices for an error message: all of them when short, else the first and last few. */
+function describeChoices(choices: Choice[]): string {
+  const all = choices.map(canonicalJson);
+  return all.length <= 8 ? all.join(', ') : `${all.slice(0, 4).join(', ')}, ..., ${all.slice(-2).join(', ')}; ${all.length} in all`;
 }
 
 function checkNames(space: SearchSpace, values: ConfigValues): void {

@@ -1,4 +1,9 @@
 import type { Command } from '../cli';
+import { arch } from './arch';
+import { space } from './space';
 
 /** Every command of the CLI, one module each. */
-export const commands: Command[] = [];
+export const commands: Command[] = [
+  space,
+  arch,
+];
