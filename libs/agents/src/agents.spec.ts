@@ -108,7 +108,7 @@ describe.each(algorithms.map((a) => [a]))('%s agent', (algorithm) => {
     expect(isUserError(() => createAgent(algorithm, { slots: [{ name: 'x', choices: [] }] }, { seed: 1, budget: 5 }))).toBe(true);
     run(agent, 5);
     const before = agent.state();
-    const other = algorithms.find((a) => a !== algorithm)!;
+    const other = algorithms.find((a) => a !== algorithm) ?? 'random';
     expect(isUserError(() => agent.restore(make(other).state()))).toBe(true);
     expect(isUserError(() => agent.restore({ ...before, shape: [3, 4, 1, 2, 6] }))).toBe(true);
     if (algorithm !== 'random') expect(isUserError(() => agent.restore({ ...before, seed: 2, data: { nonsense: true } }))).toBe(true);

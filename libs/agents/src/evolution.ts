@@ -45,14 +45,14 @@ export class EvolutionAgent extends BaseAgent {
   protected proposeAt(_episode: number, rng: Rng): Config {
     if (this.members.length < this.o.population) return randomConfig(this.shape, rng);
     const pool = this.members.map((_, i) => i);
-    let parent: Observation | undefined;
+    let parent: Observation = this.members[0];
     for (let k = 0; k < this.o.sample; k++) {
       const j = k + rng.int(pool.length - k);
       [pool[k], pool[j]] = [pool[j], pool[k]];
       const m = this.members[pool[k]];
-      if (!parent || m.reward > parent.reward) parent = m;
+      if (k === 0 || m.reward > parent.reward) parent = m;
     }
-    const child = parent!.config.slice();
+    const child = parent.config.slice();
     const mutable = this.shape.map((n, i) => (n > 1 ? i : -1)).filter((i) => i >= 0);
     if (mutable.length === 0) return child;
     const slot = mutable[rng.int(mutable.length)];

@@ -14,13 +14,17 @@ export class RandomAgent extends BaseAgent {
     return randomConfig(this.shape, rng);
   }
 
-  protected learn(): void {}
+  protected learn(): void {
+    // Random search ignores results.
+  }
 
   protected saveData(): Record<string, unknown> {
     return {};
   }
 
-  protected loadData(): void {}
+  protected loadData(): void {
+    // Nothing learnt, nothing to load.
+  }
 
   protected checkOptions(options: Record<string, unknown>): Record<string, unknown> {
     return resolveOptions('random', {}, options);
