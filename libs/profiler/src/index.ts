@@ -1,1 +1,11 @@
-export {};
+/**
+ * @marl-hpo/profiler: latency of ONNX models on pluggable backends.
+ * Built in: 'ort-cpu' (onnxruntime-node), 'remote' (apps/profiler-server), 'estimate'.
+ */
+export type { GraphOptimizationLevel, Measurement, MeasureOptions, OpTime, PluginApi, ProfilerBackend, ResolvedMeasureOptions, TimingStats } from './types';
+export { InvalidModelError, ProfilerError, RemoteProfilerError } from './errors';
+export { DEFAULT_OPTIONS, resolveOptions } from './options';
+export { listBackends, registerBackend, resolveBackend } from './registry';
+export { ensureBackend, pluginApi } from './plugins';
+export { timeLoop } from './harness';
+export { measure, readModelFile } from './measure';
