@@ -1,0 +1,140 @@
+/**
+ * Tabular search benchmark: every algorithm searches the table `repeats` times with the
+ * budget given; an evaluation is one propose/observe episode (a repeated configuration
+ * costs an episode, as in the search's budget), scored by the search's own reward code.
+ */
+import { algorithms as allAlgorithms, createAgent, type Algorithm } from '@marl-hpo/agents';
+import { computeReward, MIN_REWARD, type RewardSpec } from '../reward';
+import { meanCi, median, type MeanCi } from './stats';
+import { BenchTableError, configKey, type BenchTable } from './table';
+
+export const DEFAULT_CHECKPOINTS = [10, 25, 50, 100];
+
+export interface SearchBenchOptions {
+  algorithms: Algorithm[];
+  budget: number;
+  repeats: number;
+  /** Repeat r runs with seed + r. */
+  seed: number;
+  objective: RewardSpec;
+  /** Per-algorithm agent options, e.g. {marl: {alpha: 0.2}}. */
+  agentOptions?: Partial<Record<Algorithm, Record<string, unknown>>>;
+  /** Called after each algorithm (progress on a TTY). */
+  onAlgorithm?(algorithm: string, seconds: number): void;
+}
+
+export interface AlgorithmResult {
+  /** Resolved agent options (defaults filled in). */
+  options: Record<string, unknown>;
+  /** Best reward found after n evaluations, per checkpoint n. */
+  bestReward: Record<string, MeanCi>;
+  /** optimum - best reward found after n evaluations. */
+  regret: Record<string, MeanCi>;
+  /** Median over repeats of the first evaluation whose configuration is in the table's top 1% (budget + 1 if never). */
+  evalsToTop1pct: number;
+  /** Fraction of repeats that reached the top 1% within the budget. */
+  top1pctReached: number;
+  /** Mean number of distinct configurations evaluated. */
+  distinctConfigs: number;
+  /** Mean fraction of evaluations that failed (absent, error, infeasible). */
+  failedFraction: number;
+  /** Wall time of all repeats (informational: the machine is shared). */
+  seconds: number;
+}
+
+export interface SearchBenchResult {
+  table: string;
+  /** Size of the space; rows may cover fewer configurations. */
+  configurations: number;
+  rows: number;
+  objective: RewardSpec;
+  optimum: number;
+  /** The top 1% is the ceil(rows / 100) best rows; reaching `threshold` means reaching it. */
+  top1pct: { rows: number; threshold: number };
+  budget: number;
+  repeats: number;
+  seed: number;
+  checkpoints: number[];
+  results: Record<string, AlgorithmResult>;
+}
+
+/** Reward of every configuration the table holds (absent ones score MIN_REWARD). */
+export function tableRewards(table: BenchTable, objective: RewardSpec): Map<string, number> {
+  return new Map(table.rows.map((r) => [configKey(r.choice), computeReward(objective, r.metrics, r.error).reward]));
+}
+
+export function checkpointsFor(budget: number): number[] {
+  const cps = DEFAULT_CHECKPOINTS.filter((c) => c < budget);
+  return [...cps, budget];
+}
+
+/** Figures of one algorithm from its reward traces (one array of `budget` rewards per repeat). */
+export function summarize(traces: number[][], budget: number, optimum: number, threshold: number): Omit<AlgorithmResult, 'options' | 'seconds' | 'distinctConfigs'> {
+  const cps = checkpointsFor(budget);
+  const best = traces.map((trace) => {
+    let b = -Infinity;
+    return trace.map((r) => (b = Math.max(b, r)));
+  });
+  const hit = best.map((curve) => {
+    const i = curve.findIndex((b) => b >= threshold);
+    return i < 0 ? budget + 1 : i + 1;
+  });
+  const at = (f: (b: number) => number) => Object.fromEntries(cps.map((c) => [String(c), meanCi(best.map((curve) => f(curve[c - 1])))]));
+  return {
+    bestReward: at((b) => b),
+    regret: at((b) => optimum - b),
+    evalsToTop1pct: median(hit),
+    top1pctReached: hit.filter((h) => h <= budget).length / hit.length,
+    failedFraction: traces.reduce((s, t) => s + t.filter((r) => r === MIN_REWARD).length / t.length, 0) / traces.length,
+  };
+}
+
+export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): SearchBenchResult {
+  const { budget, repeats, seed, objective } = opts;
+  for (const a of opts.algorithms) if (!allAlgorithms.includes(a)) throw new BenchTableError(`algorithms: unknown '${a}' (algorithms: ${allAlgorithms.join(', ')})`);
+  const rewards = tableRewards(table, objective);
+  const sorted = [...rewards.values()].sort((a, b) => b - a);
+  const optimum = sorted[0];
+  const topRows = Math.ceil(sorted.length / 100);
+  const threshold = sorted[topRows - 1];
+  const space = { slots: table.slots };
+  const results: Record<string, AlgorithmResult> = {};
+  for (const algorithm of opts.algorithms) {
+    const start = process.hrtime.bigint();
+    const traces: number[][] = [];
+    let distinct = 0;
+    let options: Record<string, unknown> = {};
+    for (let r = 0; r < repeats; r++) {
+      const agent = createAgent(algorithm, space, { ...opts.agentOptions?.[algorithm], seed: seed + r, budget });
+      const trace: number[] = [];
+      const seen = new Set<string>();
+      for (let e = 0; e < budget; e++) {
+        const config = agent.propose();
+        const key = configKey(config);
+        seen.add(key);
+        const reward = rewards.get(key) ?? MIN_REWARD;
+        trace.push(reward);
+        agent.observe(config, reward);
+      }
+      if (r === 0) options = agent.state().options;
+      traces.push(trace);
+      distinct += seen.size;
+    }
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    results[algorithm] = { options, ...summarize(traces, budget, optimum, threshold), distinctConfigs: distinct / repeats, seconds };
+    opts.onAlgorithm?.(algorithm, seconds);
+  }
+  return {
+    table: table.name,
+    configurations: table.slots.reduce((n, s) => n * s.choices.length, 1),
+    rows: table.rows.length,
+    objective,
+    optimum,
+    top1pct: { rows: topRows, threshold },
+    budget,
+    repeats,
+    seed,
+    checkpoints: checkpointsFor(budget),
+    results,
+  };
+}
