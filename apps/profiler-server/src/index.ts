@@ -1,1 +1,2 @@
-export {};
+export { createProfilerServer, type ServerOptions } from './server';
+export { SerialQueue } from './queue';

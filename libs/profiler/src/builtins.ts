@@ -1,5 +1,7 @@
 import { createOrtBackend } from './backends/ort-cpu';
+import { createRemoteBackend } from './backends/remote';
 import { registerBackend } from './registry';
 
 /** The built-in backends, registered once when the lib is loaded. */
 registerBackend('ort-cpu', createOrtBackend(), 100);
+registerBackend('remote', createRemoteBackend(), -1);

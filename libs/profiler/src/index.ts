@@ -9,3 +9,4 @@ export { listBackends, registerBackend, resolveBackend } from './registry';
 export { ensureBackend, pluginApi } from './plugins';
 export { timeLoop } from './harness';
 export { measure, readModelFile } from './measure';
+export { OPTIONS_HEADER, REMOTE_OPTION_KEYS, TOKEN_ENV, remoteHealth } from './backends/remote';
