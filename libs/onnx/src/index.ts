@@ -1,1 +1,5 @@
-export {};
+export * from './types';
+export { encodeModel, decodeModel, encodeMessage, decodeMessage } from './codec';
+export { tensorValues, type TensorValues } from './tensor';
+export { summarizeModel, readOnnxFile, type OnnxSummary, type ValueSummary } from './inspect';
+export { OnnxError, OnnxFormatError, OnnxExportError } from './errors';
