@@ -1,1 +1,4 @@
-export {};
+export type { Batch, Split, Dataset, DataOptions, DatasetReport, Progress, SkippedFile, SplitName, Task } from './types';
+export { loadDataset, inspectDataset } from './load';
+export { DataError } from './errors';
+export { defaultCacheDir } from './cache';

@@ -1,0 +1,62 @@
+/** Decodes a source once into the binary cache, or finds the cache from an earlier run. */
+import path from 'node:path';
+import { cacheFileName, CacheWriter, openCache, PRESENCE_BYTES, type OpenCache } from './cache';
+import { BadFile, DataError } from './errors';
+import type { ResolvedOptions } from './options';
+import type { Plan } from './plan';
+
+export function numberedClasses(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => String(i));
+}
+
+export async function ensureCache(plan: Plan, opts: ResolvedOptions): Promise<{ cache: OpenCache; hit: boolean }> {
+  const { key, name } = cacheFileName(plan.label, { task: plan.task, shape: plan.shape, classes: plan.classes ?? null, source: plan.key });
+  const file = path.join(opts.cacheDir, name);
+  const existing = await openCache(file, key);
+  if (existing) return { cache: existing, hit: true };
+
+  const [H, W, C] = plan.shape;
+  const seg = plan.task === 'segmentation';
+  const writer = new CacheWriter(file, { imageBytes: H * W * C, maskBytes: seg ? H * W : 0, statsBytes: seg ? PRESENCE_BYTES : 4 });
+  await writer.open();
+  try {
+    const skipped: { file: string; reason: string }[] = [];
+    let done = 0;
+    let maxId = -1;
+    const stats = new Uint8Array(seg ? PRESENCE_BYTES : 4);
+    const statsView = new DataView(stats.buffer);
+    for await (const item of plan.items()) {
+      done++;
+      if (item instanceof BadFile) {
+        if (opts.onBadFile === 'error') throw new DataError(`${path.join(plan.root, item.file)}: ${item.reason}`);
+        skipped.push({ file: item.file, reason: item.reason });
+      } else if (seg) {
+        stats.fill(0);
+        for (const id of item.mask!) stats[id >> 3] |= 1 << (id & 7);
+        for (let id = 255; id > maxId; id--) {
+          if (stats[id >> 3] & (1 << (id & 7))) {
+            maxId = id;
+            break;
+          }
+        }
+        await writer.add(item.part, item.image, item.mask, stats);
+      } else {
+        statsView.setInt32(0, item.label!, true);
+        maxId = Math.max(maxId, item.label!);
+        await writer.add(item.part, item.image, undefined, stats);
+      }
+      opts.onProgress?.({ phase: 'decode', done, total: Math.max(plan.total ?? done, done) });
+    }
+    if (writer.size === 0) {
+      throw new DataError(`${plan.root}: no usable samples${skipped.length ? ` (${skipped.length} bad files skipped)` : ''}`);
+    }
+    const classes = plan.classes ?? numberedClasses(maxId + 1);
+    await writer.finish({ key, task: plan.task, shape: plan.shape, classes, skipped });
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
+  const cache = await openCache(file, key);
+  if (!cache) throw new Error(`cache ${file} unreadable right after writing it`);
+  return { cache, hit: false };
+}

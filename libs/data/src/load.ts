@@ -1,0 +1,87 @@
+/** loadDataset: spec -> source plan -> cache (decoded once) -> seeded splits streaming from the cache. */
+import path from 'node:path';
+import { ensureCache } from './build';
+import { DataError } from './errors';
+import { resolveNormalize, resolveOptions } from './options';
+import type { Plan } from './plan';
+import { folderPlan } from './sources/folder';
+import { idxPlan } from './sources/idx';
+import { mnistPlan } from './sources/mnist';
+import { segPlan } from './sources/seg';
+import { shapesPlan } from './sources/shapes';
+import { assignSplits, countClasses, labelsOf } from './splits';
+import { CacheSplit } from './stream';
+import type { DataOptions, Dataset, DatasetReport, SplitName } from './types';
+
+const KINDS = 'folder:<dir>, seg:<dir>, idx:<dir>, builtin:mnist or builtin:shapes[?count=N&seed=S]';
+
+function planFor(spec: string, opts: ReturnType<typeof resolveOptions>): Promise<Plan> | Plan {
+  const colon = spec.indexOf(':');
+  const kind = colon < 0 ? '' : spec.slice(0, colon);
+  const rest = colon < 0 ? '' : spec.slice(colon + 1);
+  if (kind === 'folder' || kind === 'seg' || kind === 'idx') {
+    if (!rest) throw new DataError(`dataset '${spec}': missing path (expected ${kind}:<dir>)`);
+    return kind === 'folder' ? folderPlan(rest, opts) : kind === 'seg' ? segPlan(rest, opts) : idxPlan(rest, opts);
+  }
+  if (kind === 'builtin') {
+    const [name, query = ''] = rest.split('?', 2);
+    const params = new URLSearchParams(query);
+    if (name === 'mnist') {
+      if (query) throw new DataError(`dataset '${spec}': builtin:mnist takes no parameters`);
+      return mnistPlan(opts);
+    }
+    if (name === 'shapes') return shapesPlan(params, spec, opts);
+    throw new DataError(`dataset '${spec}': unknown built-in '${name}' (builtin:mnist or builtin:shapes)`);
+  }
+  throw new DataError(`dataset '${spec}': unknown kind; expected ${KINDS}`);
+}
+
+function skippedWarning(spec: string, skipped: { file: string; reason: string }[]): string {
+  const shown = skipped.slice(0, 20).map((s) => `\n  ${s.file}: ${s.reason}`);
+  const more = skipped.length > 20 ? `\n  ... and ${skipped.length - 20} more` : '';
+  return `${spec}: skipped ${skipped.length} bad file${skipped.length === 1 ? '' : 's'}:${shown.join('')}${more}`;
+}
+
+/**
+ * Loads a dataset: `folder:<dir>`, `seg:<dir>`, `idx:<dir>`, `builtin:mnist`,
+ * `builtin:shapes[?count=N&seed=S]`. The first load decodes into the on-disk cache;
+ * later loads with the same files and options only read the cache's index.
+ */
+export async function loadDataset(spec: string, options: DataOptions = {}): Promise<Dataset> {
+  const opts = resolveOptions(options);
+  const plan = await planFor(spec, opts);
+  const { cache, hit } = await ensureCache(plan, opts);
+  const { meta, stats } = cache;
+  const skipped = meta.skipped.map((s) => ({ file: path.join(plan.root, s.file), reason: s.reason }));
+  if (skipped.length > 0) {
+    // A cache built with onBadFile 'skip' remembers what it skipped: 'error' must still fail.
+    if (opts.onBadFile === 'error') throw new DataError(`${skipped[0].file}: ${skipped[0].reason}`);
+    opts.warn(skippedWarning(spec, skipped));
+  }
+  const normalize = resolveNormalize(opts.normalize, meta.shape[2]);
+  const labels = labelsOf(meta, stats);
+  const indices = assignSplits(meta, labels, opts);
+  if (!indices.train?.length) throw new DataError(`${spec}: no training samples`);
+  const split = (name: SplitName) => new CacheSplit(cache.file, meta, indices[name] ?? [], labels, normalize);
+  const counts: Dataset['counts'] = {};
+  for (const name of Object.keys(indices) as SplitName[]) counts[name] = countClasses(meta, stats, labels, indices[name]!);
+  return {
+    name: spec,
+    task: meta.task,
+    shape: meta.shape,
+    classes: meta.classes,
+    train: split('train'),
+    val: split('val'),
+    ...(indices.test ? { test: split('test') } : {}),
+    counts,
+    skipped,
+    normalize,
+    cache: { file: cache.file, hit },
+  };
+}
+
+/** What `marl-hpo data inspect` shows. Bad files are listed rather than fatal unless onBadFile is 'error'. */
+export async function inspectDataset(spec: string, options: DataOptions = {}): Promise<DatasetReport> {
+  const ds = await loadDataset(spec, { onBadFile: 'skip', warn: () => undefined, ...options });
+  return { classes: ds.classes, counts: ds.counts, shape: ds.shape, skipped: ds.skipped };
+}
