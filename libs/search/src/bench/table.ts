@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { METRICS, type Metrics } from '../reward';
+import { METRICS, parseRewardSpec, type Metrics, type RewardSpec } from '../reward';
 
 /**
  * A tabular benchmark: the metrics of (some) configurations of a space, measured once, so
@@ -10,6 +10,8 @@ import { METRICS, type Metrics } from '../reward';
 export interface BenchTable {
   name: string;
   description?: string;
+  /** The objective the table was made for; the benchmark's default. */
+  objective?: RewardSpec;
   slots: { name: string; choices: unknown[] }[];
   rows: { choice: number[]; metrics: Metrics; error?: string }[];
 }
@@ -55,7 +57,8 @@ export function parseTable(value: unknown, file = 'table'): BenchTable {
       if (typeof v !== 'number') throw fail(`${field}.metrics.${m}`, `expected a number, got ${JSON.stringify(v)}`);
     }
   });
-  return t as BenchTable;
+  const objective = t.objective === undefined ? undefined : parseRewardSpec(t.objective, `${file}: objective`);
+  return { ...(t as BenchTable), objective };
 }
 
 export function loadTable(path: string): BenchTable {
