@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { METRICS, parseRewardSpec } from './reward';
+
+/** A config file or value the user wrote wrong; the message names the file and field path. */
+export class ConfigError extends Error {
+  readonly userError = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const metric = z.enum(METRICS).describe('a metric the pipeline measures');
+
+const objective = z.union([
+  z
+    .object({
+      metric,
+      goal: z.enum(['max', 'min']).describe('maximise or minimise the metric'),
+    })
+    .strict(),
+  z
+    .object({
+      metric,
+      target: z.number().positive().describe('soft target (MnasNet): reward *= (value / target) ^ weight'),
+      weight: z.number().describe('MnasNet exponent, negative for metrics to keep low, e.g. -0.07'),
+    })
+    .strict(),
+]);
+
+const constraint = z
+  .object({
+    metric,
+    max: z.number().optional().describe('hard upper bound'),
+    min: z.number().optional().describe('hard lower bound'),
+  })
+  .strict()
+  .refine((c) => c.max !== undefined || c.min !== undefined, { message: 'a constraint needs max or min' });
+
+const dataset = z.union([
+  z.string().describe('dataset spec: builtin:mnist, builtin:shapes, folder:<dir>, idx:<dir>, seg:<dir>'),
+  z.object({ spec: z.string() }).catchall(z.unknown()).describe('dataset spec with options (shape, limit, valFraction, onBadFile, palette, ...)'),
+]);
+
+export const searchConfigSchema = z
+  .object({
+    name: z.string().optional().describe('run name (default: the config file name)'),
+    template: z.string().describe('vgg, inception, unet, or custom:<file.json>'),
+    dataset,
+    budget: z
+      .object({
+        episodes: z.number().int().positive().optional().describe('number of configurations to evaluate'),
+        seconds: z.number().positive().optional().describe('wall-clock limit; no new episode starts after it'),
+      })
+      .strict()
+      .refine((b) => b.episodes !== undefined || b.seconds !== undefined, { message: 'budget needs episodes or seconds' }),
+    objectives: z.array(objective).min(1).describe('combined into one global reward'),
+    constraints: z.array(constraint).default([]).describe('hard constraints: violating one gives the minimum reward'),
+    algorithm: z.enum(['marl', 'random', 'qlearning', 'evolution']).default('marl'),
+    agent: z.record(z.string(), z.unknown()).default({}).describe('algorithm options (alpha, gamma, epsilon schedule, ...)'),
+    seed: z.number().int().default(0),
+    baseline: z.boolean().default(false).describe("evaluate the template's baseline first (for size and latency ratios)"),
+    trainer: z
+      .object({
+        epochs: z.number().int().positive().default(2),
+        batchSize: z.number().int().positive().default(64),
+        optimizer: z.enum(['adam', 'sgd']).default('adam'),
+        learningRate: z.number().positive().default(1e-3),
+        patience: z.number().int().positive().optional().describe('early stopping: epochs without validation improvement'),
+        threads: z.number().int().positive().default(1),
+      })
+      .strict()
+      .default({ epochs: 2, batchSize: 64, optimizer: 'adam', learningRate: 1e-3, threads: 1 }),
+    profiler: z
+      .object({
+        backend: z.string().default('ort-cpu').describe('ort-cpu, remote, estimate, or an npm package that registers a backend'),
+        threads: z.number().int().positive().default(1),
+        batch: z.number().int().positive().default(1),
+      })
+      .catchall(z.unknown())
+      .default({ backend: 'ort-cpu', threads: 1, batch: 1 }),
+  })
+  .strict();
+
+export type SearchConfigInput = z.input<typeof searchConfigSchema>;
+export type SearchConfig = z.output<typeof searchConfigSchema>;
+
+function pathOf(path: PropertyKey[]): string {
+  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
+}
+
+/** Validates a config object; the error names the source and the field path of the first problem. */
+export function parseConfig(value: unknown, source = 'config'): SearchConfig {
+  const r = searchConfigSchema.safeParse(value);
+  if (r.success) {
+    parseRewardSpec({ objectives: r.data.objectives, constraints: r.data.constraints }, source);
+    return r.data;
+  }
+  const issue = r.error.issues[0];
+  const where = pathOf(issue.path as PropertyKey[]);
+  throw new ConfigError(`${source}: ${where ? `${where}: ` : ''}${issue.message}`);
+}
+
+export function readConfigFile(file: string): SearchConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${file}: malformed JSON (${(e as Error).message})`);
+  }
+  return parseConfig(json, file);
+}
+
+/** The JSON Schema of search configs (for editors and `marl-hpo config --schema`). */
+export function configJsonSchema(): object {
+  return z.toJSONSchema(searchConfigSchema, { io: 'input' });
+}

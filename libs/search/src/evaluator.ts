@@ -1,0 +1,39 @@
+import type { ArchitectureIR, ConfigValues, Shape, Task } from '@marl-hpo/arch';
+import type { Fidelity } from './journal';
+import type { Metrics } from './reward';
+
+/** What templates are scaled to: the dataset's input shape, classes and task. */
+export interface DatasetInfo {
+  input: Shape;
+  classes: number;
+  task: Task;
+}
+
+/** One evaluation to run. */
+export interface EvalJob {
+  /** Order in which the search dispatched it (for logs; the journal numbers episodes on completion). */
+  proposal: number;
+  values: ConfigValues;
+  ir: ArchitectureIR;
+  fidelity: Fidelity;
+}
+
+export interface EvalOutcome {
+  /** Measured metrics (params and macs come from the static cost model and need not be repeated). */
+  metrics: Metrics;
+  /** The trained model as ONNX, kept when it is the best so far. */
+  onnx?: Uint8Array;
+  /** Seconds per stage, e.g. {train, export, profile}. */
+  timings: Record<string, number>;
+}
+
+/**
+ * Trains, exports and measures configurations. `evaluate` throws on failure: an error with
+ * `userError: true` (dataset missing, profiler down) stops the search; any other error is
+ * recorded as a failed evaluation and the search goes on. It must honour `signal`.
+ */
+export interface Evaluator {
+  prepare(): Promise<DatasetInfo>;
+  evaluate(job: EvalJob, signal: AbortSignal): Promise<EvalOutcome>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import type { ConfigValues } from '@marl-hpo/arch';
+import type { Metrics } from './reward';
+
+/** How much training an evaluation got; part of the cache key. */
+export interface Fidelity {
+  epochs: number;
+  /** Training samples used (undefined: the whole training split). */
+  trainLimit?: number;
+}
+
+/** One line of journal.jsonl: one evaluation, appended and fsynced when it ends. */
+export interface EvaluationRecord {
+  type: 'evaluation';
+  /** 0-based position in the run; the journal holds episodes 0..n-1 in order. */
+  episode: number;
+  /** Choice index per slot, as the agents see it. */
+  config: number[];
+  values: ConfigValues;
+  fidelity: Fidelity;
+  /** ok: trained and measured; infeasible: a hard constraint failed (maybe before training); failed: error. */
+  status: 'ok' | 'infeasible' | 'failed';
+  metrics: Metrics;
+  reward: number;
+  /** Constraints violated, e.g. "params 250000 > max 200000". */
+  violations: string[];
+  error?: string;
+  /** The episode whose evaluation was reused (same configuration and fidelity). */
+  cachedFrom?: number;
+  /** The template's baseline, evaluated before the agents' first proposal. */
+  baseline?: boolean;
+  /** Seconds spent per stage (train, export, profile, total). */
+  timings: Record<string, number>;
+  /** ISO time the evaluation ended. */
+  time: string;
+}
+
+export interface JournalRead {
+  records: EvaluationRecord[];
+  /** A half-written last line (a crash during append) was found and ignored. */
+  truncatedTail: boolean;
+  /** Byte length of the complete lines. */
+  validBytes: number;
+}
+
+/**
+ * Reads a journal. A last line without its newline is a crash during append (the write or
+ * its fsync did not finish): it is ignored, as Optuna's JournalStorage does. Any other
+ * unreadable line is corruption, reported with its line number.
+ */
+export function readJournal(file: string): JournalRead {
+  if (!fs.existsSync(file)) return { records: [], truncatedTail: false, validBytes: 0 };
+  const text = fs.readFileSync(file, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  const records: EvaluationRecord[] = [];
+  text
+    .slice(0, end)
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      try {
+        const rec = JSON.parse(line);
+        if (rec?.type !== 'evaluation') throw new Error('not an evaluation record');
+        records.push(rec);
+      } catch (e) {
+        throw new JournalError(`${file}:${i + 1}: unreadable journal line (${(e as Error).message})`);
+      }
+    });
+  return { records, truncatedTail: end < text.length, validBytes: Buffer.byteLength(text.slice(0, end)) };
+}
+
+export class JournalError extends Error {
+  readonly userError = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'JournalError';
+  }
+}
+
+/** Append-only writer: each record is one line, written and fsynced before `append` returns. */
+export class JournalWriter {
+  private fd: number;
+
+  /** Opens for append, first cutting a half-written tail so the next line starts clean. */
+  constructor(readonly file: string, validBytes: number) {
+    if (fs.existsSync(file) && fs.statSync(file).size !== validBytes) fs.truncateSync(file, validBytes);
+    this.fd = fs.openSync(file, 'a');
+  }
+
+  append(record: EvaluationRecord): void {
+    fs.writeSync(this.fd, JSON.stringify(record) + '\n');
+    fs.fsyncSync(this.fd);
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}

@@ -1,0 +1,147 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseConfig, readJournal, runSearch, SyntheticEvaluator, type EvaluationRecord, type SearchConfigInput } from './index';
+import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
+
+const mnist: DatasetInfo = { input: [28, 28, 1], classes: 10, task: 'classification' };
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'search-'));
+const baseConfig: SearchConfigInput = {
+  template: 'vgg',
+  dataset: 'builtin:mnist',
+  budget: { episodes: 12 },
+  objectives: [{ metric: 'accuracy', goal: 'max' }, { metric: 'latencyMs', target: 0.5, weight: -0.07 }],
+  constraints: [{ metric: 'params', max: 2_000_000 }],
+  seed: 3,
+};
+const config = (over: Partial<SearchConfigInput> = {}) => parseConfig({ ...baseConfig, ...over });
+/** A journal without the fields that legitimately differ between runs (times). */
+const comparable = (records: EvaluationRecord[]) => records.map(({ time: _t, timings: _s, ...r }) => r);
+
+/** Counts evaluations and can fail or throw on chosen proposals. */
+class Probe implements Evaluator {
+  inner = new SyntheticEvaluator(mnist);
+  jobs: EvalJob[] = [];
+  constructor(private readonly hook: (job: EvalJob) => void = () => {}) {}
+  prepare = () => this.inner.prepare();
+  async evaluate(job: EvalJob, signal: AbortSignal): Promise<EvalOutcome> {
+    this.jobs.push(job);
+    this.hook(job);
+    return this.inner.evaluate(job, signal);
+  }
+  close = async () => {};
+}
+
+test('a run writes the journal, agents, results, pareto front and the best model', async () => {
+  const out = tmp();
+  const result = await runSearch(config(), { out, evaluator: new Probe() });
+  expect(result.records).toHaveLength(12);
+  expect(result.stopped).toBe('budget');
+  const { records } = readJournal(path.join(out, 'journal.jsonl'));
+  expect(records.map((r) => r.episode)).toEqual([...Array(12).keys()]);
+  const best = JSON.parse(fs.readFileSync(path.join(out, 'best.json'), 'utf8'));
+  const feasible = records.filter((r) => r.status === 'ok');
+  expect(best.reward).toBe(Math.max(...feasible.map((r) => r.reward)));
+  expect(fs.readFileSync(path.join(out, 'best.onnx'), 'utf8')).toMatch(/^synthetic-onnx /);
+  expect(fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n')).toHaveLength(13);
+  const agents = JSON.parse(fs.readFileSync(path.join(out, 'agents.json'), 'utf8'));
+  expect(agents.agent.algorithm).toBe('marl');
+  expect(agents.slots.map((s: { name: string }) => s.name)[0]).toBe('b1c1');
+  const pareto = JSON.parse(fs.readFileSync(path.join(out, 'pareto.json'), 'utf8'));
+  expect(pareto.front.length).toBeGreaterThan(0);
+  for (const p of pareto.front) {
+    expect(feasible.some((r) => r.metrics.accuracy! > p.quality && r.metrics.latencyMs! < p.latencyMs)).toBe(false);
+  }
+  expect(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).seed).toBe(3);
+});
+
+test('hard constraints decided by the cost model skip training', async () => {
+  const probe = new Probe();
+  const result = await runSearch(config({ constraints: [{ metric: 'params', max: 50_000 }], budget: { episodes: 10 } }), { out: tmp(), evaluator: probe });
+  const skipped = result.records.filter((r) => r.status === 'infeasible');
+  expect(skipped.length).toBeGreaterThan(0);
+  expect(skipped.every((r) => r.reward === 0 && r.metrics.params! > 50_000 && /params = \d+ > max 50000/.test(r.violations[0]))).toBe(true);
+  expect(probe.jobs).toHaveLength(result.records.length - skipped.length);
+});
+
+test('a configuration evaluated before is not trained again', async () => {
+  const probe = new Probe();
+  // Random search over a tiny custom space repeats configurations quickly.
+  const file = path.join(tmp(), 'tiny.json');
+  fs.writeFileSync(file, JSON.stringify({
+    name: 'tiny', task: 'classification', input: [28, 28, 1], classes: 10,
+    slots: [{ name: 'c1', choices: [4, 8] }], baseline: { c1: 8 },
+    layers: [{ kind: 'conv2d', name: 'c1', filters: { slot: 'c1' }, kernel: 3 }, { kind: 'globalAvgPool', name: 'g' }, { kind: 'dense', name: 'logits', units: 10, activation: 'linear' }],
+  }));
+  const result = await runSearch(config({ template: `custom:${file}`, algorithm: 'random', budget: { episodes: 8 } }), { out: tmp(), evaluator: probe });
+  expect(probe.jobs).toHaveLength(2);
+  const cached = result.records.filter((r) => r.cachedFrom !== undefined);
+  expect(cached).toHaveLength(6);
+  for (const r of cached) expect(r.reward).toBe(result.records[r.cachedFrom!].reward);
+});
+
+test('the baseline is evaluated first when asked', async () => {
+  const result = await runSearch(config({ baseline: true, budget: { episodes: 3 } }), { out: tmp(), evaluator: new Probe() });
+  expect(result.records).toHaveLength(4);
+  expect(result.records[0].baseline).toBe(true);
+  expect(result.records[0].values['b1c1']).toEqual({ filters: 64, kernel: 3 });
+});
+
+test('a crashing evaluation is recorded and the search goes on; a user error stops it with the journal intact', async () => {
+  let n = 0;
+  const crashes = new Probe(() => {
+    if (++n === 2) throw new Error('out of memory');
+  });
+  const r1 = await runSearch(config({ budget: { episodes: 4 }, constraints: [] }), { out: tmp(), evaluator: crashes });
+  expect(r1.records.map((r) => r.status)).toEqual(['ok', 'failed', 'ok', 'ok']);
+  expect(r1.records[1]).toMatchObject({ error: 'out of memory', reward: 0 });
+
+  const out = tmp();
+  let m = 0;
+  const userError = Object.assign(new Error('profiler: http://dev:9000 is down'), { userError: true });
+  const stops = new Probe(() => {
+    if (++m === 3) throw userError;
+  });
+  await expect(runSearch(config({ budget: { episodes: 5 }, constraints: [] }), { out, evaluator: stops })).rejects.toBe(userError);
+  expect(readJournal(path.join(out, 'journal.jsonl')).records).toHaveLength(2);
+});
+
+test('resume continues exactly where an interrupted run stopped (any algorithm)', async () => {
+  for (const algorithm of ['marl', 'random', 'qlearning', 'evolution'] as const) {
+    const whole = await runSearch(config({ algorithm }), { out: tmp(), evaluator: new Probe() });
+    const out = tmp();
+    const ac = new AbortController();
+    let seen = 0;
+    const first = await runSearch(config({ algorithm }), { out, evaluator: new Probe(), signal: ac.signal, onEpisode: () => ++seen === 5 && ac.abort() });
+    expect(first.stopped).toBe('interrupted');
+    expect(first.records).toHaveLength(5);
+    const resumed = await runSearch(config({ algorithm }), { out, resume: true, evaluator: new Probe() });
+    expect(comparable(resumed.records)).toEqual(comparable(whole.records));
+    expect(fs.readFileSync(path.join(out, 'agents.json'), 'utf8')).toBe(fs.readFileSync(path.join(whole.dir, 'agents.json'), 'utf8'));
+  }
+});
+
+test('a half-written last journal line is ignored on resume and overwritten', async () => {
+  const whole = await runSearch(config({ budget: { episodes: 6 } }), { out: tmp(), evaluator: new Probe() });
+  const out = tmp();
+  const ac = new AbortController();
+  await runSearch(config({ budget: { episodes: 6 } }), { out, evaluator: new Probe(), signal: ac.signal, onEpisode: (e) => e.done === 3 && ac.abort() });
+  const journal = path.join(out, 'journal.jsonl');
+  fs.appendFileSync(journal, '{"type":"evaluation","episode":3,"conf');
+  expect(readJournal(journal)).toMatchObject({ truncatedTail: true });
+  const resumed = await runSearch(config({ budget: { episodes: 6 } }), { out, resume: true, evaluator: new Probe() });
+  expect(comparable(resumed.records)).toEqual(comparable(whole.records));
+  expect(readJournal(journal)).toMatchObject({ truncatedTail: false });
+});
+
+test('bad run folders and configs are user errors naming the file or field', async () => {
+  const out = tmp();
+  await runSearch(config({ budget: { episodes: 1 } }), { out, evaluator: new Probe() });
+  await expect(runSearch(config({ budget: { episodes: 1 } }), { out, evaluator: new Probe() })).rejects.toThrow(/already holds a run .* pass --resume/);
+  await expect(runSearch(config({ seed: 4 }), { out, resume: true, evaluator: new Probe() })).rejects.toThrow(/config\.json: --resume needs the same config/);
+  expect(() => parseConfig({ ...baseConfig, objectives: [{ metric: 'acc', goal: 'max' }] }, 's.json')).toThrow(/^s\.json: objectives\[0\]/);
+  expect(() => parseConfig({ ...baseConfig, budget: {} }, 's.json')).toThrow('s.json: budget: budget needs episodes or seconds');
+  expect(() => parseConfig({ ...baseConfig, trainer: { epochs: 0 } }, 's.json')).toThrow(/^s\.json: trainer\.epochs: /);
+  expect(() => parseConfig({ ...baseConfig, extra: 1 }, 's.json')).toThrow(/^s\.json: Unrecognized key: "extra"/);
+  await expect(runSearch(config({ template: 'unet' }), { out: tmp(), evaluator: new Probe() })).rejects.toThrow(/'unet' is a segmentation template but dataset 'builtin:mnist' is for classification/);
+});

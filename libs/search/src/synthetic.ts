@@ -1,0 +1,71 @@
+import { canonicalJson, summarize } from '@marl-hpo/arch';
+import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
+
+export interface SyntheticOptions {
+  /** Wall-clock seconds each evaluation sleeps (I/O-bound stand-in for training). */
+  sleepSeconds?: number;
+  /** CPU seconds each evaluation spins (compute-bound stand-in, for worker benchmarks). */
+  busySeconds?: number;
+  /** Configurations whose hash modulo this is 0 throw (an evaluation that crashes). */
+  failEvery?: number;
+}
+
+/** FNV-1a of a string, in [0, 1). */
+function hash01(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0) / 2 ** 32;
+}
+
+/**
+ * A deterministic stand-in for train + export + profile, to test and benchmark the search
+ * machinery (journal, resume, workers, queues) in milliseconds: accuracy grows with MACs with
+ * diminishing returns, latency grows linearly with MACs, each with a small per-configuration
+ * deterministic offset.
+ */
+export class SyntheticEvaluator implements Evaluator {
+  evaluations = 0;
+  constructor(
+    private readonly info: DatasetInfo,
+    private readonly opts: SyntheticOptions = {},
+  ) {}
+
+  async prepare(): Promise<DatasetInfo> {
+    return this.info;
+  }
+
+  async evaluate(job: EvalJob, signal: AbortSignal): Promise<EvalOutcome> {
+    this.evaluations++;
+    const key = canonicalJson(job.values);
+    const h = hash01(key);
+    if (this.opts.failEvery && Math.floor(h * 1e6) % this.opts.failEvery === 0) throw new Error(`synthetic failure for ${key}`);
+    if (this.opts.busySeconds) {
+      const end = process.hrtime.bigint() + BigInt(Math.round(this.opts.busySeconds * 1e9));
+      while (process.hrtime.bigint() < end) if (signal.aborted) break;
+    }
+    if (this.opts.sleepSeconds) await sleep(this.opts.sleepSeconds * 1000, signal);
+    if (signal.aborted) throw new Error('aborted');
+    const { macs } = summarize(job.ir);
+    const quality = 0.5 + 0.45 * (1 - Math.exp(-macs / 2e7)) + 0.02 * (h - 0.5) - 0.01 * (job.fidelity.epochs === 1 ? 1 : 0);
+    const metrics = this.info.task === 'segmentation' ? { mIoU: quality, loss: 1 - quality } : { accuracy: quality, loss: 1 - quality };
+    return {
+      metrics: { ...metrics, latencyMs: 0.05 + macs / 5e8 + 0.01 * h, trainSeconds: macs / 1e8, onnxBytes: 1000 + key.length },
+      onnx: new TextEncoder().encode(`synthetic-onnx ${key}`),
+      timings: { train: 0, export: 0, profile: 0 },
+    };
+  }
+
+  async close(): Promise<void> {}
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
