@@ -16,3 +16,10 @@ export {
 } from './reward';
 export { loadTable, parseTable, BenchTableError, type BenchTable } from './bench/table';
 export { runSearchBench, tableRewards, summarize, DEFAULT_CHECKPOINTS, type AlgorithmResult, type SearchBenchOptions, type SearchBenchResult } from './bench/run';
+export { ConfigError, parseConfig, readConfigFile, configJsonSchema, searchConfigSchema, type SearchConfig, type SearchConfigInput } from './config';
+export { readJournal, JournalError, type EvaluationRecord, type Fidelity, type JournalRead } from './journal';
+export { paretoFront, qualityOf, type ParetoPoint } from './pareto';
+export { RunDir } from './run-dir';
+export { runSearch, type EpisodeEvent, type SearchOptions, type SearchResult } from './search';
+export type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
+export { SyntheticEvaluator, type SyntheticOptions } from './synthetic';
