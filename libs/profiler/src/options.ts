@@ -24,17 +24,18 @@ const LEVELS: GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'
 const KEYS = new Set<string>([...Object.keys(DEFAULT_OPTIONS).filter((k) => k !== 'backends'), 'url', 'token', 'calibration', 'extra']);
 
 /**
- * Checks options from a config file or flags and fills in defaults. `where` prefixes the
- * field name in errors, e.g. 'profiler' gives "profiler.threads: expected ...".
+ * Checks options from a config file or flags and fills in defaults. `where` names a field in
+ * errors: a prefix ('profiler' gives "profiler.threads: expected ...") or a function (the
+ * CLI maps 'threads' to '--threads').
  */
-export function resolveOptions(raw: unknown, where = 'profiler'): ResolvedMeasureOptions {
+export function resolveOptions(raw: unknown, where: string | ((key: string) => string) = 'profiler'): ResolvedMeasureOptions {
+  const f = typeof where === 'string' ? (k: string) => `${where}.${k}` : where;
   if (raw === undefined || raw === null) raw = {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ProfilerError(`${where}: expected an object`);
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ProfilerError(`${typeof where === 'string' ? where : 'options'}: expected an object`);
   const o = raw as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!KEYS.has(k)) throw new ProfilerError(`${where}.${k}: unknown option (known: ${[...KEYS].join(', ')})`);
+    if (!KEYS.has(k)) throw new ProfilerError(`${f(k)}: unknown option (known: ${[...KEYS].join(', ')})`);
   }
-  const f = (k: string) => `${where}.${k}`;
   const int = (k: keyof MeasureOptions, min: number) => {
     const v = o[k] ?? DEFAULT_OPTIONS[k as keyof ResolvedMeasureOptions];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ProfilerError(`${f(k)}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
