@@ -58,13 +58,13 @@ describe('profiler server with the remote backend', () => {
       });
       const r1 = await fetch(`${url}/measure?threads=abc`, { method: 'POST', body: cnn, headers: { authorization: `Bearer ${TOKEN}` } });
       expect(r1.status).toBe(400);
-      expect((await r1.json()).error).toContain('request.threads');
+      expect(((await r1.json()) as { error: string }).error).toContain('request.threads');
       const r2 = await post(url, cnn, { authorization: `Bearer ${TOKEN}`, 'x-measure-options': '{"backend":"estimate"}' });
       expect(r2.status).toBe(400);
-      expect((await r2.json()).error).toContain("option 'backend' cannot be set by a client");
+      expect(((await r2.json()) as { error: string }).error).toContain("option 'backend' cannot be set by a client");
       const r3 = await post(url, new Uint8Array(0));
       expect(r3.status).toBe(400);
-      expect((await r3.json()).error).toContain('empty body');
+      expect(((await r3.json()) as { error: string }).error).toContain('empty body');
     } finally {
       await stop(server);
     }
