@@ -80,6 +80,15 @@ export const searchConfigSchema = z
       })
       .catchall(z.unknown())
       .default({ backend: 'ort-cpu', threads: 1, batch: 1 }),
+    synthetic: z
+      .object({
+        sleepSeconds: z.number().nonnegative().optional().describe('seconds each evaluation sleeps'),
+        busySeconds: z.number().nonnegative().optional().describe('CPU seconds each evaluation spins'),
+        failEvery: z.number().int().positive().optional().describe('about 1 in N configurations fails'),
+      })
+      .strict()
+      .optional()
+      .describe('replace train/export/profile by a fast deterministic function of the configuration, to test or benchmark the search machinery'),
   })
   .strict();
 
@@ -111,11 +120,16 @@ export function readConfigFile(file: string): SearchConfig {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(stripJsonComments(text));
   } catch (e) {
     throw new ConfigError(`${file}: malformed JSON (${(e as Error).message})`);
   }
   return parseConfig(json, file);
+}
+
+/** Removes line and block comments outside strings, so configs may be commented (JSONC). */
+export function stripJsonComments(text: string): string {
+  return text.replace(/("(?:[^"\\\n]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (m, str: string | undefined) => str ?? m.replace(/[^\n]/g, ' '));
 }
 
 /** The JSON Schema of search configs (for editors and `marl-hpo config --schema`). */

@@ -23,3 +23,7 @@ export { RunDir } from './run-dir';
 export { runSearch, type EpisodeEvent, type SearchOptions, type SearchResult } from './search';
 export type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
 export { SyntheticEvaluator, type SyntheticOptions } from './synthetic';
+export { createEvaluator, createLocalEvaluator } from './evaluators';
+export { ProcessPoolEvaluator, serveWorker, type PoolOptions } from './pool';
+export { EXAMPLE_CONFIG } from './example';
+export { stripJsonComments } from './config';

@@ -1,5 +1,8 @@
 import type { Command } from '../cli';
 import { arch } from './arch';
+import { config } from './config';
+import { init } from './init';
+import { search } from './search';
 import { benchSearch } from './bench-search';
 import { onnxInspect } from './onnx-inspect';
 import { profile } from './profile';
@@ -7,6 +10,9 @@ import { space } from './space';
 
 /** Every command of the CLI, one module each. */
 export const commands: Command[] = [
+  search,
+  init,
+  config,
   space,
   arch,
   onnxInspect,
