@@ -4,6 +4,9 @@ import { BadFile } from './errors';
 
 export type Shape = [number, number, number];
 
+/** 'truncated': fail on damaged data, tolerate the harmless warnings that real-world files often raise. */
+const SHARP_INPUT = { failOn: 'truncated' } as const;
+
 export interface ImageInfo {
   width: number;
   height: number;
@@ -12,19 +15,37 @@ export interface ImageInfo {
   depth: string;
 }
 
-function decodeFailure(file: string, e: unknown): BadFile {
+/** Names truncation from the container itself: libvips' error text is process-global and can belong to another decode running at the same time. */
+function truncation(buf: Buffer): string | undefined {
+  if (buf.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+    return buf.subarray(-12).includes('IEND') ? undefined : 'truncated PNG (no IEND chunk)';
+  }
+  if (buf[0] === 0xff && buf[1] === 0xd8) {
+    let end = buf.length;
+    while (end > 2 && buf[end - 1] === 0) end--;
+    return buf[end - 2] === 0xff && buf[end - 1] === 0xd9 ? undefined : 'truncated JPEG (no end-of-image marker)';
+  }
+  if (buf.subarray(0, 4).toString('latin1') === 'RIFF' && buf.subarray(8, 12).toString('latin1') === 'WEBP' && buf.length >= 12) {
+    return buf.readUInt32LE(4) + 8 > buf.length ? 'truncated WebP' : undefined;
+  }
+  return undefined;
+}
+
+function decodeFailure(file: string, buf: Buffer, e: unknown): BadFile {
+  if (buf.length === 0) return new BadFile(file, 'empty file');
   const msg = String((e as Error)?.message ?? e).split('\n')[0];
-  return new BadFile(file, `corrupt, truncated or unsupported image (${msg})`);
+  if (/unsupported image format/i.test(msg)) return new BadFile(file, 'not an image in a supported format (png, jpg, webp)');
+  return new BadFile(file, truncation(buf) ?? `corrupt image (${msg})`);
 }
 
 /** Header-only read; a file sharp cannot even identify fails here. */
 export async function imageInfo(buf: Buffer, file: string): Promise<ImageInfo> {
   try {
-    const m = await sharp(buf).metadata();
+    const m = await sharp(buf, SHARP_INPUT).metadata();
     if (!m.width || !m.height) throw new Error('no size in header');
     return { width: m.width, height: m.height, colour: !(m.space === 'b-w' || m.space === 'grey16'), depth: m.depth ?? 'uchar' };
   } catch (e) {
-    throw decodeFailure(file, e);
+    throw decodeFailure(file, buf, e);
   }
 }
 
@@ -44,12 +65,12 @@ export async function decodeImage(buf: Buffer, file: string, info: ImageInfo, [H
   }
   let data: Buffer;
   try {
-    let p = sharp(buf).removeAlpha();
+    let p = sharp(buf, SHARP_INPUT).removeAlpha();
     if (info.width !== W || info.height !== H) p = p.resize(W, H, { fit: 'fill' });
     p = p.toColourspace(C === 1 && !info.colour ? 'b-w' : 'srgb');
     data = await p.raw({ depth: 'uchar' }).toBuffer();
   } catch (e) {
-    throw decodeFailure(file, e);
+    throw decodeFailure(file, buf, e);
   }
   const channels = data.length / (H * W);
   return toChannels(data, channels, C);
@@ -74,12 +95,12 @@ export async function decodeMask(
   if (info.depth !== 'uchar') throw new BadFile(file, `mask has ${info.depth} samples; save masks as 8-bit PNG`);
   let data: Buffer;
   try {
-    let p = sharp(buf).removeAlpha();
+    let p = sharp(buf, SHARP_INPUT).removeAlpha();
     if (info.width !== W || info.height !== H) p = p.resize(W, H, { fit: 'fill', kernel: 'nearest' });
     p = p.toColourspace(info.colour || palette ? 'srgb' : 'b-w');
     data = await p.raw({ depth: 'uchar' }).toBuffer();
   } catch (e) {
-    throw decodeFailure(file, e);
+    throw decodeFailure(file, buf, e);
   }
   const n = H * W;
   const out = new Uint8Array(n);
