@@ -10,3 +10,6 @@ export { ensureBackend, pluginApi } from './plugins';
 export { timeLoop } from './harness';
 export { measure, readModelFile } from './measure';
 export { OPTIONS_HEADER, REMOTE_OPTION_KEYS, TOKEN_ENV, remoteHealth } from './backends/remote';
+export { graphCost, type GraphCost } from './estimate/graph-cost';
+export { calibrate, type CalibrateOptions, type CalibrationModel, type CalibrationPoint } from './estimate/calibrate';
+export { checkCalibration, DEFAULT_CALIBRATION, loadCalibration, type Calibration } from './estimate/calibration';

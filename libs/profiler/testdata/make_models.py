@@ -4,8 +4,8 @@ usage: make_models.py <out_dir> <specs.json>
 specs: [{"name", "input": [C, H, W], "batch": "N" | int, "layers": [...]}]; layer ops:
 conv{out,k,stride,pad,group}, convT{out,k,stride}, relu, bn, maxpool{k,stride}, avgpool{k,stride},
 gap, flatten, gemm{out}, matmul{out}, softmax, resize{scale}.
-Prints {"<name>": {"macs": n}} computed from python onnx's shape inference (an independent
-implementation of the shapes the TypeScript counter infers itself).
+Prints {"<name>": {"macs", "activationBytes", "weightBytes", "nodes"}} computed from python onnx's
+shape inference (an independent implementation of the shapes the TypeScript counter infers itself).
 """
 import json
 import sys
@@ -88,8 +88,8 @@ def build(spec, rng):
     return model
 
 
-def macs(model, batch):
-    """MACs from python onnx's inferred shapes, with the batch dimension fixed."""
+def costs(model, batch):
+    """MACs and bytes read/written from python onnx's inferred shapes, with the batch dimension fixed."""
     m = onnx.ModelProto()
     m.CopyFrom(model)
     dim = m.graph.input[0].type.tensor_type.shape.dim[0]
@@ -102,7 +102,17 @@ def macs(model, batch):
     for t in m.graph.initializer:
         shapes[t.name] = list(t.dims)
     total = 0
+    inits = {t.name for t in m.graph.initializer}
+    act = wts = 0
     for n in m.graph.node:
+        for name in [*n.input, *n.output]:
+            if name == "":
+                continue
+            size = int(np.prod(shapes[name])) * 4
+            if name in inits:
+                wts += size
+            else:
+                act += size
         attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
         if n.op_type == "Conv":
             w, y = shapes[n.input[1]], shapes[n.output[0]]
@@ -114,7 +124,7 @@ def macs(model, batch):
             a, y = shapes[n.input[0]], shapes[n.output[0]]
             k = a[0] if attrs.get("transA", 0) else a[-1]
             total += int(np.prod(y)) * k
-    return total
+    return {"macs": total, "activationBytes": act, "weightBytes": wts, "nodes": len(m.graph.node)}
 
 
 def main():
@@ -127,7 +137,7 @@ def main():
         model = build(spec, rng)
         onnx.save(model, f"{out_dir}/{spec['name']}.onnx")
         b = spec.get("batch", "N")
-        ref[spec["name"]] = {"macs": macs(model, b if isinstance(b, int) else spec.get("refBatch", 1))}
+        ref[spec["name"]] = costs(model, b if isinstance(b, int) else spec.get("refBatch", 1))
     print(json.dumps(ref))
 
 

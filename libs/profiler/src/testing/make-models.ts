@@ -1,5 +1,5 @@
 // Test helper (not exported): writes small ONNX models with python onnx (an independent
-// implementation) and returns their paths and python's reference MAC counts.
+// implementation) and returns their paths and python's reference costs (MACs, bytes).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,16 +16,18 @@ export interface ModelSpec {
 
 const SCRIPT = path.join(__dirname, '../../testdata/make_models.py');
 
-export function makeModels(specs: ModelSpec[]): { dir: string; file: (name: string) => string; macs: Record<string, number> } {
+export interface ReferenceCost {
+  macs: number;
+  activationBytes: number;
+  weightBytes: number;
+  nodes: number;
+}
+
+export function makeModels(specs: ModelSpec[]): { dir: string; file: (name: string) => string; ref: Record<string, ReferenceCost> } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'marl-hpo-profiler-test-'));
   writeFileSync(path.join(dir, 'specs.json'), JSON.stringify(specs));
   const out = execFileSync('/usr/bin/python3', [SCRIPT, dir, path.join(dir, 'specs.json')], { encoding: 'utf8' });
-  const ref = JSON.parse(out) as Record<string, { macs: number }>;
-  return {
-    dir,
-    file: (name) => path.join(dir, `${name}.onnx`),
-    macs: Object.fromEntries(Object.entries(ref).map(([k, v]) => [k, v.macs])),
-  };
+  return { dir, file: (name) => path.join(dir, `${name}.onnx`), ref: JSON.parse(out) as Record<string, ReferenceCost> };
 }
 
 /** A small classifier CNN with a dynamic batch dimension 'N'. */
