@@ -40,7 +40,7 @@ export async function mnistPlan(o: ResolvedOptions): Promise<Plan> {
         const px = SIDE * SIDE;
         for (let s = 0; s + px <= data.length; s += px) {
           const raw = new Uint8Array(px);
-          for (let i = 0; i < px; i++) raw[i] = Math.round(Math.min(1, Math.max(0, data[s + i])) * 255);
+          for (let i = 0; i < px; i++) raw[i] = data[s + i] * 255 + 0.5; // values are in [0, 1]; the store truncates: round(v * 255)
           yield { part: 'train', image: await resampleRaw(raw, SIDE, SIDE, 1, shape), label };
         }
       }

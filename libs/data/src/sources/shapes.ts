@@ -16,6 +16,8 @@ const GENERATOR_VERSION = 1;
 const DEFAULT_COUNT = 200;
 
 type RGB = [number, number, number];
+const EDGE_COS = [0, 1, 2].map((k) => Math.cos((k * 2 * Math.PI) / 3));
+const EDGE_SIN = [0, 1, 2].map((k) => Math.sin((k * 2 * Math.PI) / 3));
 
 export function parseShapesParams(params: URLSearchParams, spec: string): { count: number; seed: number } {
   const out = { count: DEFAULT_COUNT, seed: 0 };
@@ -46,14 +48,17 @@ export function renderShapes(index: number, seed: number, H: number, W: number):
   const angle = r() * Math.PI;
   const period = Math.max(2, side * (0.08 + r() * 0.15));
   const grid = Array.from({ length: 25 }, () => r());
+  const ca = Math.cos(angle);
+  const sa = Math.sin(angle);
+  const { floor, min } = Math;
   const blend = (x: number, y: number): number => {
-    if (kind === 0) return ((x * Math.cos(angle) + y * Math.sin(angle)) / period) % 1 < 0.5 ? 0 : 1;
-    if (kind === 1) return (Math.floor(x / period) + Math.floor(y / period)) % 2;
+    if (kind === 0) return ((x * ca + y * sa) / period) % 1 < 0.5 ? 0 : 1;
+    if (kind === 1) return (floor(x / period) + floor(y / period)) % 2;
     // Smooth blobs: bilinear value noise on a 5x5 grid.
     const gx = (x / W) * 4;
     const gy = (y / H) * 4;
-    const ix = Math.min(3, Math.floor(gx));
-    const iy = Math.min(3, Math.floor(gy));
+    const ix = min(3, floor(gx));
+    const iy = min(3, floor(gy));
     const fx = gx - ix;
     const fy = gy - iy;
     const g = (a: number, b: number) => grid[b * 5 + a];
@@ -79,18 +84,16 @@ export function renderShapes(index: number, seed: number, H: number, W: number):
     for (let tries = 0; tries < 8 && Math.abs(luma(fill) - bgLuma) < 60; tries++) fill = colour();
     const cos = Math.cos(rot);
     const sin = Math.sin(rot);
+    const half = radius * 0.8;
     const inside = (px: number, py: number): boolean => {
       const dx = px - cx;
       const dy = py - cy;
       if (cls === 1) return dx * dx + dy * dy <= radius * radius;
       const u = dx * cos + dy * sin;
       const v = -dx * sin + dy * cos;
-      if (cls === 2) return Math.abs(u) <= radius * 0.8 && Math.abs(v) <= radius * 0.8;
+      if (cls === 2) return u <= half && -u <= half && v <= half && -v <= half;
       // Equilateral triangle with circumradius `radius`: inside all three edge half-planes.
-      for (let k = 0; k < 3; k++) {
-        const a = (k * 2 * Math.PI) / 3;
-        if (u * Math.cos(a) + v * Math.sin(a) > radius / 2) return false;
-      }
+      for (let k = 0; k < 3; k++) if (u * EDGE_COS[k] + v * EDGE_SIN[k] > radius / 2) return false;
       return true;
     };
     for (let y = 0; y < H; y++) {
@@ -102,7 +105,8 @@ export function renderShapes(index: number, seed: number, H: number, W: number):
     }
   }
   // Sensor-like noise over everything.
-  for (let i = 0; i < rgb.length; i++) rgb[i] = Math.max(0, Math.min(255, rgb[i] + Math.round((r() - 0.5) * 24)));
+  const noisy = new Uint8ClampedArray(rgb.buffer);
+  for (let i = 0; i < rgb.length; i++) noisy[i] = rgb[i] + (r() - 0.5) * 24;
   return { rgb, mask };
 }
 
