@@ -83,5 +83,6 @@ export async function loadDataset(spec: string, options: DataOptions = {}): Prom
 /** What `marl-hpo data inspect` shows. Bad files are listed rather than fatal unless onBadFile is 'error'. */
 export async function inspectDataset(spec: string, options: DataOptions = {}): Promise<DatasetReport> {
   const ds = await loadDataset(spec, { onBadFile: 'skip', warn: () => undefined, ...options });
-  return { classes: ds.classes, counts: ds.counts, shape: ds.shape, skipped: ds.skipped };
+  const sizes: DatasetReport['sizes'] = { train: ds.train.size, val: ds.val.size, ...(ds.test ? { test: ds.test.size } : {}) };
+  return { task: ds.task, sizes, classes: ds.classes, counts: ds.counts, shape: ds.shape, skipped: ds.skipped };
 }

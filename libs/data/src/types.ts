@@ -82,8 +82,11 @@ export interface DataOptions {
   warn?: (message: string) => void;
 }
 
-/** What `marl-hpo data inspect --json` prints. */
+/** What `marl-hpo data inspect` shows; `--json` prints exactly classes, counts, shape and skipped. */
 export interface DatasetReport {
+  task: Task;
+  /** Samples per split. */
+  sizes: Partial<Record<SplitName, number>>;
   classes: string[];
   counts: Partial<Record<SplitName, Record<string, number>>>;
   shape: [number, number, number];

@@ -1,6 +1,7 @@
 import type { Command } from '../cli';
 import { arch } from './arch';
 import { config } from './config';
+import { dataInspect } from './data-inspect';
 import { init } from './init';
 import { search } from './search';
 import { benchSearch } from './bench-search';
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   space,
   arch,
   onnxInspect,
+  dataInspect,
   benchSearch,
   profile,
 ];
