@@ -67,7 +67,13 @@ export class CacheSplit implements Split {
       const src = s * rb;
       const dst = s * imageBytes;
       if (C === 1) for (let i = 0; i < imageBytes; i++) x[dst + i] = lut[buf[src + i]];
-      else for (let i = 0; i < imageBytes; i++) x[dst + i] = lut[(i % C) * 256 + buf[src + i]];
+      else {
+        for (let i = 0; i < imageBytes; i += 3) {
+          x[dst + i] = lut[buf[src + i]];
+          x[dst + i + 1] = lut[256 + buf[src + i + 1]];
+          x[dst + i + 2] = lut[512 + buf[src + i + 2]];
+        }
+      }
       if (this.labels) y[s] = this.labels[idx[s]];
       else for (let i = 0; i < maskBytes; i++) y[s * maskBytes + i] = buf[src + imageBytes + i];
     }
