@@ -31,8 +31,9 @@ export async function ensureCache(plan: Plan, opts: ResolvedOptions): Promise<{ 
         if (opts.onBadFile === 'error') throw new DataError(`${path.join(plan.root, item.file)}: ${item.reason}`);
         skipped.push({ file: item.file, reason: item.reason });
       } else if (seg) {
+        if (!item.mask) throw new Error(`${plan.label}: segmentation record without a mask`);
         stats.fill(0);
-        for (const id of item.mask!) stats[id >> 3] |= 1 << (id & 7);
+        for (const id of item.mask) stats[id >> 3] |= 1 << (id & 7);
         for (let id = 255; id > maxId; id--) {
           if (stats[id >> 3] & (1 << (id & 7))) {
             maxId = id;
@@ -41,8 +42,9 @@ export async function ensureCache(plan: Plan, opts: ResolvedOptions): Promise<{ 
         }
         await writer.add(item.part, item.image, item.mask, stats);
       } else {
-        statsView.setInt32(0, item.label!, true);
-        maxId = Math.max(maxId, item.label!);
+        if (item.label === undefined) throw new Error(`${plan.label}: classification record without a label`);
+        statsView.setInt32(0, item.label, true);
+        maxId = Math.max(maxId, item.label);
         await writer.add(item.part, item.image, undefined, stats);
       }
       opts.onProgress?.({ phase: 'decode', done, total: Math.max(plan.total ?? done, done) });

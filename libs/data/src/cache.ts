@@ -75,7 +75,7 @@ export class CacheWriter {
   private stats: Buffer;
   private count = 0;
   private readonly parts: CacheMeta['parts'] = {};
-  private lastPart: SplitName | undefined;
+  private current: { start: number; count: number } | undefined;
 
   constructor(
     private readonly file: string,
@@ -102,12 +102,12 @@ export class CacheWriter {
     if (image.length !== imageBytes || (mask?.length ?? 0) !== maskBytes || stats.length !== statsBytes) {
       throw new Error(`cache record size mismatch: ${image.length}/${mask?.length ?? 0}/${stats.length}`);
     }
-    if (part !== this.lastPart) {
+    if (!this.current || this.parts[part] !== this.current) {
       if (this.parts[part]) throw new Error(`cache parts must be contiguous; '${part}' came back`);
-      this.parts[part] = { start: this.count, count: 0 };
-      this.lastPart = part;
+      this.current = { start: this.count, count: 0 };
+      this.parts[part] = this.current;
     }
-    this.parts[part]!.count++;
+    this.current.count++;
     if (this.used + imageBytes + maskBytes > this.chunk.length) await this.flush();
     this.chunk.set(image, this.used);
     if (mask) this.chunk.set(mask, this.used + imageBytes);
@@ -121,10 +121,15 @@ export class CacheWriter {
     this.count++;
   }
 
+  private handle(): fsp.FileHandle {
+    if (!this.fh) throw new Error('cache writer is not open');
+    return this.fh;
+  }
+
   private async flush(): Promise<void> {
     let done = 0;
     while (done < this.used) {
-      const { bytesWritten } = await this.fh!.write(this.chunk, done, this.used - done, this.offset);
+      const { bytesWritten } = await this.handle().write(this.chunk, done, this.used - done, this.offset);
       done += bytesWritten;
       this.offset += bytesWritten;
     }
@@ -150,7 +155,7 @@ export class CacheWriter {
     footer.writeUInt32LE(trailer.length, 8);
     FOOTER_MAGIC.copy(footer, 12);
     await this.append(footer);
-    await this.fh!.close();
+    await this.handle().close();
     this.fh = undefined;
     await fsp.rename(this.tmp, this.file);
     return full;

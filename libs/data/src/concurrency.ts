@@ -16,8 +16,8 @@ export async function* mapOrdered<T, R>(items: readonly T[], limit: number, fn: 
     }
   };
   fill();
-  while (pending.length > 0) {
-    const r = await pending.shift()!;
+  for (let head = pending.shift(); head; head = pending.shift()) {
+    const r = await head;
     fill();
     yield r;
   }

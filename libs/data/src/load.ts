@@ -64,7 +64,7 @@ export async function loadDataset(spec: string, options: DataOptions = {}): Prom
   if (!indices.train?.length) throw new DataError(`${spec}: no training samples`);
   const split = (name: SplitName) => new CacheSplit(cache.file, meta, indices[name] ?? [], labels, normalize);
   const counts: Dataset['counts'] = {};
-  for (const name of Object.keys(indices) as SplitName[]) counts[name] = countClasses(meta, stats, labels, indices[name]!);
+  for (const [name, list] of Object.entries(indices) as [SplitName, number[]][]) counts[name] = countClasses(meta, stats, labels, list);
   return {
     name: spec,
     task: meta.task,

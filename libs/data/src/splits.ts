@@ -58,27 +58,28 @@ export function assignSplits(meta: CacheMeta, labels: Int32Array | undefined, o:
     const groups = new Map<number, number[]>();
     for (const i of train) {
       const g = labels ? labels[i] : 0;
-      if (!groups.has(g)) groups.set(g, []);
-      groups.get(g)!.push(i);
+      let group = groups.get(g);
+      if (!group) groups.set(g, (group = []));
+      group.push(i);
     }
-    const keys = [...groups.keys()].sort((a, b) => a - b);
+    const members = [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, m]) => m);
     const q = quotas(
-      keys.map((k) => groups.get(k)!.length),
+      members.map((m) => m.length),
       o.valFraction,
     );
     const random = rng(o.seed, 'val');
     const val: number[] = [];
-    keys.forEach((k, gi) => val.push(...shuffle(groups.get(k)!, random).slice(0, q[gi])));
+    members.forEach((m, gi) => val.push(...shuffle(m, random).slice(0, q[gi])));
     const inVal = new Set(val);
     out.train = train.filter((i) => !inVal.has(i));
     out.val = val.sort((a, b) => a - b);
   }
   if (meta.parts.test) out.test = range(meta.parts.test.start, meta.parts.test.count);
-  for (const name of Object.keys(out) as SplitName[]) {
+  for (const [name, list] of Object.entries(out) as [SplitName, number[]][]) {
     const max = o.limit[name];
-    if (max !== undefined && max < out[name]!.length) {
+    if (max !== undefined && max < list.length) {
       // A fixed permutation per (seed, split): the subset for N is a prefix of the one for N + 1.
-      out[name] = shuffle([...out[name]!], rng(o.seed, `limit:${name}`))
+      out[name] = shuffle([...list], rng(o.seed, `limit:${name}`))
         .slice(0, max)
         .sort((a, b) => a - b);
     }

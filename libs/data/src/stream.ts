@@ -43,8 +43,8 @@ export class CacheSplit implements Split {
     // Read batch b + 1 from disk while the consumer works on batch b.
     let next: Promise<{ idx: number[]; buf: Buffer }> | undefined = read(0);
     try {
-      for (let b = 0; b < nb; b++) {
-        const cur: { idx: number[]; buf: Buffer } = await next!;
+      for (let b = 0; next; b++) {
+        const cur: { idx: number[]; buf: Buffer } = await next;
         next = b + 1 < nb ? read(b + 1) : undefined;
         next?.catch(() => undefined);
         yield this.toBatch(cur.idx, cur.buf);

@@ -125,7 +125,7 @@ export async function idxPlan(root: string, o: ResolvedOptions): Promise<Plan> {
     const labels = found.get(`${part}/labels`);
     if (!images && !labels) continue;
     if (!images || !labels) {
-      throw new DataError(`${path.join(root, (images ?? labels)!)}: no matching ${images ? 'labels' : 'images'} file (${part === 'train' ? 'train' : 't10k'}-${images ? 'labels-idx1' : 'images-idx3'}-ubyte[.gz])`);
+      throw new DataError(`${path.join(root, images ?? labels ?? '')}: no matching ${images ? 'labels' : 'images'} file (${part === 'train' ? 'train' : 't10k'}-${images ? 'labels-idx1' : 'images-idx3'}-ubyte[.gz])`);
     }
     const ih = await readHeader(path.join(abs, images), images);
     const lh = await readHeader(path.join(abs, labels), labels);
