@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EXAMPLE_CONFIG, readConfigFile, readJournal, type EvaluationRecord } from '@marl-hpo/search';
+import { CLI, cli, ROOT } from './cli-helpers';
+
+// The search command driven as a user would, with the synthetic evaluator (fast, deterministic)
+// standing in for training; the real pipeline has its own end-to-end test.
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'search-cli-'));
+const write = (name: string, value: unknown) => {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+  return file;
+};
+const synthetic = {
+  template: 'vgg',
+  dataset: 'builtin:mnist',
+  budget: { episodes: 30 },
+  objectives: [{ metric: 'accuracy', goal: 'max' }, { metric: 'latencyMs', target: 0.5, weight: -0.07 }],
+  constraints: [{ metric: 'params', max: 1_000_000 }],
+  seed: 5,
+  synthetic: { sleepSeconds: 0.03 },
+};
+const comparable = (records: EvaluationRecord[]) => records.map(({ time: _t, timings: _s, ...r }) => r);
+
+test('search --json prints one line per episode and writes the run folder', () => {
+  const out = path.join(dir, 'json');
+  const r = cli(['search', '--config', write('a.json', { ...synthetic, budget: { episodes: 6 } }), '--out', out, '--json']);
+  expect(r.code).toBe(0);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines.map((l) => l.type)).toEqual([...Array(6).fill('episode'), 'done']);
+  expect(lines.slice(0, 6).map((l) => l.episode)).toEqual([0, 1, 2, 3, 4, 5]);
+  expect(lines[6].best.reward).toBe(Math.max(...lines.slice(0, 6).filter((l) => l.status === 'ok').map((l) => l.reward)));
+  for (const f of ['config.json', 'journal.jsonl', 'agents.json', 'best.onnx', 'best.json', 'results.csv', 'pareto.json']) expect(fs.existsSync(path.join(out, f))).toBe(true);
+  expect(r.stderr).toBe('');
+});
+
+test('init writes the commented example, which is a valid config; config --schema prints the JSON Schema', () => {
+  const file = path.join(dir, 'init.json');
+  expect(cli(['init', file]).code).toBe(0);
+  expect(fs.readFileSync(file, 'utf8')).toBe(EXAMPLE_CONFIG);
+  expect(readConfigFile(file).template).toBe('vgg');
+  expect(fs.readFileSync(path.join(ROOT, 'examples/quickstart.json'), 'utf8')).toBe(EXAMPLE_CONFIG);
+  expect(cli(['init', file]).code).toBe(2);
+  const schema = JSON.parse(cli(['config', '--schema']).stdout);
+  expect(schema.type).toBe('object');
+  expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['template', 'dataset', 'budget', 'objectives', 'constraints', 'trainer', 'profiler', 'algorithm', 'seed']));
+});
+
+test.each([
+  ['missing file', ['--config', 'nope.json'], /^marl-hpo: nope\.json: cannot read config \(ENOENT\)/],
+  ['malformed JSON', () => ['--config', write('bad.json', '{"template": ')], /bad\.json: malformed JSON/],
+  ['field path', () => ['--config', write('f.json', { ...synthetic, objectives: [{ metric: 'accuracy', goal: 'up' }] })], /f\.json: objectives\[0\]/],
+  ['budget', () => ['--config', write('b.json', { ...synthetic, budget: { episodes: -1 } })], /b\.json: budget\.episodes: /],
+  ['unwritable out', () => ['--config', write('ok.json', synthetic), '--out', path.join(write('file', 'x'), 'run')], /file\/run: cannot write the run folder \(ENOTDIR\)/],
+  ['workers', () => ['--config', write('ok.json', synthetic), '--workers', '0'], /--workers: expected an integer >= 1/],
+])('bad input (%s): one line, exit 2', (_name, args, message) => {
+  const r = cli(['search', ...(typeof args === 'function' ? args() : args)]);
+  expect(r.code).toBe(2);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(message);
+});
+
+/** Starts the search; resolves with its exit status once `onLine` says stop (signal sent) or it ends. */
+function runUntil(args: string[], signal: NodeJS.Signals, afterEpisodes: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT });
+    let episodes = 0;
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      episodes += d.toString().split('\n').filter((l) => l.includes('"type":"episode"')).length;
+      if (episodes >= afterEpisodes) child.kill(signal);
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code, sig) => resolve({ code, signal: sig, stderr }));
+  });
+}
+
+test('SIGINT stops cleanly after writing; SIGKILL loses at most the evaluation in flight; --resume finishes like an uninterrupted run', async () => {
+  const config = write('k.json', synthetic);
+  const whole = path.join(dir, 'whole');
+  expect(cli(['search', '--config', config, '--out', whole, '--json']).code).toBe(0);
+
+  const out = path.join(dir, 'interrupted');
+  const int = await runUntil(['search', '--config', config, '--out', out, '--json'], 'SIGINT', 5);
+  expect(int.code).toBe(130);
+  expect(int.stderr).toMatch(/interrupted after \d+ episodes; continue with --resume/);
+  const afterInt = readJournal(path.join(out, 'journal.jsonl')).records.length;
+  expect(afterInt).toBeGreaterThanOrEqual(5);
+
+  const killed = await runUntil(['search', '--config', config, '--out', out, '--resume', '--json'], 'SIGKILL', 8);
+  expect(killed.signal).toBe('SIGKILL');
+  const afterKill = readJournal(path.join(out, 'journal.jsonl')).records.length;
+  expect(afterKill).toBeGreaterThanOrEqual(afterInt + 8);
+
+  const resumed = cli(['search', '--config', config, '--out', out, '--resume', '--json']);
+  expect(resumed.code).toBe(0);
+  expect(comparable(readJournal(path.join(out, 'journal.jsonl')).records)).toEqual(comparable(readJournal(path.join(whole, 'journal.jsonl')).records));
+  expect(fs.readFileSync(path.join(out, 'agents.json'), 'utf8')).toBe(fs.readFileSync(path.join(whole, 'agents.json'), 'utf8'));
+}, 120_000);
+
+test('--workers 2 evaluates in worker processes; a crashing evaluation is recorded and the search goes on', () => {
+  const out = path.join(dir, 'workers');
+  const r = cli(['search', '--config', write('w.json', { ...synthetic, budget: { episodes: 12 }, synthetic: { sleepSeconds: 0.05, failEvery: 3 } }), '--out', out, '--workers', '2', '--json']);
+  expect(r.code).toBe(0);
+  const { records } = readJournal(path.join(out, 'journal.jsonl'));
+  expect(records).toHaveLength(12);
+  expect(records.map((x) => x.episode)).toEqual([...Array(12).keys()]);
+  expect(records.some((x) => x.status === 'failed' && /synthetic failure/.test(x.error ?? ''))).toBe(true);
+  expect(records.some((x) => x.status === 'ok')).toBe(true);
+});
