@@ -1,26 +1,24 @@
 /** Layout arithmetic shared by the emitters: tfjs NHWC weights -> ONNX NCHW, TF padding rules. */
 
-/** Permutes a row-major tensor: out dim i is in dim perm[i]. */
+/** Permutes a row-major tensor of rank <= 4: out dim i is in dim perm[i]. */
 export function transpose(data: Float32Array, shape: number[], perm: number[]): { data: Float32Array; shape: number[] } {
   const rank = shape.length;
+  if (rank > 4 || perm.length !== rank) throw new Error(`transpose: rank ${rank} with perm [${perm}]`);
   const outShape = perm.map((p) => shape[p]);
   const inStrides = new Array<number>(rank);
   for (let i = rank - 1, s = 1; i >= 0; s *= shape[i], i--) inStrides[i] = s;
-  const stride = perm.map((p) => inStrides[p]);
+  // Pad to rank 4 with leading size-1 dims; four plain loops keep this fast on 10^7-weight models.
+  const pad = 4 - rank;
+  const [n0, n1, n2, n3] = [...new Array<number>(pad).fill(1), ...outShape];
+  const [s0, s1, s2, s3] = [...new Array<number>(pad).fill(0), ...perm.map((p) => inStrides[p])];
   const out = new Float32Array(data.length);
-  const idx = new Array<number>(rank).fill(0);
-  for (let o = 0, src = 0; o < out.length; o++) {
-    out[o] = data[src];
-    // Odometer over the output index, keeping the source offset in step.
-    for (let d = rank - 1; d >= 0; d--) {
-      if (++idx[d] < outShape[d]) {
-        src += stride[d];
-        break;
+  let o = 0;
+  for (let a = 0; a < n0; a++)
+    for (let b = 0; b < n1; b++)
+      for (let c = 0; c < n2; c++) {
+        const base = a * s0 + b * s1 + c * s2;
+        for (let d = 0; d < n3; d++) out[o++] = data[base + d * s3];
       }
-      src -= stride[d] * (outShape[d] - 1);
-      idx[d] = 0;
-    }
-  }
   return { data: out, shape: outShape };
 }
 

@@ -84,7 +84,8 @@ export function floatTensor(name: string, dims: number[], data: Float32Array): T
     name,
     dims: dims.map(BigInt),
     data_type: DataType.FLOAT,
-    raw_data: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
+    // A view, not a copy: encoding copies it into the model bytes.
+    raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
   };
 }
 
