@@ -13,3 +13,4 @@ export { OPTIONS_HEADER, REMOTE_OPTION_KEYS, TOKEN_ENV, remoteHealth } from './b
 export { graphCost, type GraphCost } from './estimate/graph-cost';
 export { calibrate, type CalibrateOptions, type CalibrationModel, type CalibrationPoint } from './estimate/calibrate';
 export { checkCalibration, DEFAULT_CALIBRATION, loadCalibration, type Calibration } from './estimate/calibration';
+export { generateCalibrationModels, type GenerateOptions } from './estimate/generate';

@@ -7,6 +7,7 @@ import { search } from './search';
 import { benchSearch } from './bench-search';
 import { onnxInspect } from './onnx-inspect';
 import { profile } from './profile';
+import { profileCalibrate } from './profile-calibrate';
 import { space } from './space';
 
 /** Every command of the CLI, one module each. */
@@ -20,4 +21,5 @@ export const commands: Command[] = [
   dataInspect,
   benchSearch,
   profile,
+  profileCalibrate,
 ];

@@ -14,7 +14,7 @@ export function createEstimateBackend(): ProfilerBackend {
     async measure(model: Uint8Array, opts: ResolvedMeasureOptions): Promise<Measurement> {
       const cal = await loadCalibration(opts.calibration);
       const cost = graphCost(decodeModel(model, opts.source), opts.batch);
-      const ms = predict(cal.coefficients, featureVector(cost));
+      const ms = predict(cal.coefficients, featureVector(cost, cal.features));
       const missing = cost.unknownOps.length ? `; ops not costed: ${cost.unknownOps.join(', ')}` : '';
       return {
         p50Ms: ms,

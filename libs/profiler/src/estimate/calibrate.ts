@@ -4,7 +4,7 @@ import { measure } from '../measure';
 import { resolveOptions } from '../options';
 import type { MeasureOptions } from '../types';
 import type { Calibration } from './calibration';
-import { FEATURES, featureVector, fitNonNegative, predict, relativeErrors } from './fit';
+import { BASE_FEATURES, featureNames, featureVector, fitNonNegative, predict, relativeErrors } from './fit';
 import { graphCost, type GraphCost } from './graph-cost';
 
 export interface CalibrationModel {
@@ -57,8 +57,8 @@ export async function calibrate(models: CalibrationModel[], opts: CalibrateOptio
   const holdout = opts.holdout ?? 0.25;
   if (!(holdout > 0 && holdout < 1)) throw new ProfilerError(`calibrate.holdout: expected a fraction in (0, 1), got ${holdout}`);
   const nHeld = Math.max(1, Math.round(models.length * holdout));
-  if (models.length - nHeld < FEATURES.length) {
-    throw new ProfilerError(`calibrate: ${models.length} models are too few; need at least ${FEATURES.length} to fit plus ${nHeld} held out`);
+  if (models.length - nHeld < BASE_FEATURES.length) {
+    throw new ProfilerError(`calibrate: ${models.length} models are too few; need at least ${BASE_FEATURES.length} to fit plus ${nHeld} held out`);
   }
   const points: Omit<CalibrationPoint, 'set' | 'estimatedMs'>[] = [];
   let device = '';
@@ -76,12 +76,13 @@ export async function calibrate(models: CalibrationModel[], opts: CalibrateOptio
   const held = new Set(order.slice(0, nHeld));
   const fitSet = points.filter((p) => !held.has(p));
   const heldSet = points.filter((p) => held.has(p));
-  const X = (ps: typeof points) => ps.map((p) => featureVector(p.cost));
+  const features = featureNames(fitSet.map((p) => p.cost));
+  const X = (ps: typeof points) => ps.map((p) => featureVector(p.cost, features));
   const y = (ps: typeof points) => ps.map((p) => p.measuredMs);
   const coefficients = fitNonNegative(X(fitSet), y(fitSet));
   const calibration: Calibration = {
     version: 1,
-    features: [...FEATURES],
+    features,
     coefficients,
     backend,
     device,
@@ -95,6 +96,6 @@ export async function calibrate(models: CalibrationModel[], opts: CalibrateOptio
   };
   return {
     calibration,
-    points: points.map((p) => ({ ...p, set: held.has(p) ? 'heldOut' : 'fit', estimatedMs: predict(coefficients, featureVector(p.cost)) })),
+    points: points.map((p) => ({ ...p, set: held.has(p) ? 'heldOut' : 'fit', estimatedMs: predict(coefficients, featureVector(p.cost, features)) })),
   };
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ProfilerError } from '../errors';
-import { FEATURES } from './fit';
+import { isFeature } from './fit';
 import defaultFit from './default-fit.json';
 
 /** A saved fit of the estimate backend (what `marl-hpo profile calibrate` writes). */
@@ -29,9 +29,11 @@ export const DEFAULT_CALIBRATION = defaultFit as Calibration;
 export function checkCalibration(raw: unknown, source: string): Calibration {
   const c = raw as Partial<Calibration>;
   if (typeof c !== 'object' || c === null || c.version !== 1) throw new ProfilerError(`${source}: not a marl-hpo calibration (expected "version": 1)`);
-  if (!Array.isArray(c.features) || c.features.join() !== FEATURES.join()) throw new ProfilerError(`${source}: features: expected ${JSON.stringify(FEATURES)}`);
-  if (!Array.isArray(c.coefficients) || c.coefficients.length !== FEATURES.length || !c.coefficients.every((v) => typeof v === 'number' && v >= 0 && Number.isFinite(v))) {
-    throw new ProfilerError(`${source}: coefficients: expected ${FEATURES.length} non-negative numbers`);
+  if (!Array.isArray(c.features) || !c.features.every((f) => typeof f === 'string' && isFeature(f))) {
+    throw new ProfilerError(`${source}: features: expected names like "macs" or "count:Conv", got ${JSON.stringify(c.features)}`);
+  }
+  if (!Array.isArray(c.coefficients) || c.coefficients.length !== c.features.length || !c.coefficients.every((v) => typeof v === 'number' && v >= 0 && Number.isFinite(v))) {
+    throw new ProfilerError(`${source}: coefficients: expected ${c.features.length} non-negative numbers, one per feature`);
   }
   return c as Calibration;
 }

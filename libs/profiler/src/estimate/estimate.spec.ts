@@ -5,7 +5,7 @@ import { measure } from '../measure';
 import { CNN, makeModels, type ModelSpec } from '../testing/make-models';
 import { calibrate } from './calibrate';
 import { checkCalibration, DEFAULT_CALIBRATION } from './calibration';
-import { FEATURES, featureVector, predict } from './fit';
+import { BASE_FEATURES, featureVector, predict } from './fit';
 
 /** A family of plain CNNs of different widths and input sizes. */
 const family: ModelSpec[] = [8, 16, 24, 32].flatMap((w) =>
@@ -33,8 +33,8 @@ describe('estimate backend', () => {
 
   it('names the file of a bad calibration or a bad model', async () => {
     const bad = path.join(models.dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ version: 1, features: FEATURES, coefficients: [1, -1, 0, 0, 0, 0] }));
-    await expect(measure(models.file('cnn'), { backend: 'estimate', calibration: bad })).rejects.toMatchObject({ userError: true, message: `${bad}: coefficients: expected 6 non-negative numbers` });
+    writeFileSync(bad, JSON.stringify({ version: 1, features: BASE_FEATURES, coefficients: [1, -1, 0, 0, 0, 0] }));
+    await expect(measure(models.file('cnn'), { backend: 'estimate', calibration: bad })).rejects.toMatchObject({ userError: true, message: `${bad}: coefficients: expected 6 non-negative numbers, one per feature` });
     await expect(measure(models.file('cnn'), { backend: 'estimate', calibration: path.join(models.dir, 'none.json') })).rejects.toMatchObject({ userError: true, message: expect.stringContaining('none.json: cannot read the calibration (ENOENT)') });
     await expect(measure(new Uint8Array([1, 2, 3]), { backend: 'estimate', source: 'x.onnx' })).rejects.toMatchObject({ userError: true, message: expect.stringContaining('x.onnx: not a valid ONNX model') });
   });
@@ -51,9 +51,10 @@ describe('estimate backend', () => {
     });
     expect(checkCalibration(JSON.parse(JSON.stringify(calibration)), 'saved')).toEqual(calibration);
     expect(calibration).toMatchObject({ backend: 'ort-cpu', threads: 1, batch: 1, fitModels: 6, heldOutModels: 2 });
+    expect(calibration.features).toEqual([...BASE_FEATURES, 'count:Conv', 'count:Flatten', 'count:Gemm', 'count:GlobalAveragePool', 'count:Identity', 'count:MaxPool', 'count:Relu']);
     expect(progress).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(points.filter((p) => p.set === 'heldOut')).toHaveLength(2);
-    for (const p of points) expect(p.estimatedMs).toBeCloseTo(predict(calibration.coefficients, featureVector(p.cost)), 12);
+    for (const p of points) expect(p.estimatedMs).toBeCloseTo(predict(calibration.coefficients, featureVector(p.cost, calibration.features)), 12);
     const held = points.filter((p) => p.set === 'heldOut').map((p) => Math.abs(p.estimatedMs - p.measuredMs) / p.measuredMs);
     expect(calibration.heldOutError.max).toBeCloseTo(Math.max(...held), 12);
     // The same seed holds out the same models.

@@ -11,6 +11,8 @@ export interface GraphCost {
   /** Bytes of the initializers that nodes read. */
   weightBytes: number;
   nodes: number;
+  /** Nodes per op type. */
+  opCounts: Record<string, number>;
   /** Op types whose output shape could not be inferred (their cost, and that of what follows, is missing). */
   unknownOps: string[];
 }
@@ -111,7 +113,7 @@ export function graphCost(model: ModelProto, batch = 1): GraphCost {
   const recorded = new Map<string, { shape?: number[]; bytes: number }>();
   for (const vi of [...(g.value_info ?? []), ...(g.output ?? [])]) recorded.set(vi.name ?? '', tensorShape(vi.type, batch));
 
-  const cost: GraphCost = { macs: 0, groupedMacs: 0, activationBytes: 0, weightBytes: 0, nodes: 0, unknownOps: [] };
+  const cost: GraphCost = { macs: 0, groupedMacs: 0, activationBytes: 0, weightBytes: 0, nodes: 0, opCounts: {}, unknownOps: [] };
   for (const node of g.node ?? []) {
     const op = node.op_type ?? '';
     const ins = (node.input ?? []).map((n) => (n === '' ? undefined : values.get(n)));
@@ -127,6 +129,7 @@ export function graphCost(model: ModelProto, batch = 1): GraphCost {
     });
     if (op === 'Constant') continue;
     cost.nodes++;
+    cost.opCounts[op] = (cost.opCounts[op] ?? 0) + 1;
     if (!outs?.[0]?.shape && !recorded.get(node.output?.[0] ?? '')?.shape && !cost.unknownOps.includes(op)) cost.unknownOps.push(op);
     for (const v of [...ins, ...(node.output ?? []).map((n) => values.get(n))]) {
       if (!v?.shape) continue;
