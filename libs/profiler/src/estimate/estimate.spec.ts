@@ -20,12 +20,12 @@ describe('estimate backend', () => {
   const models = makeModels([CNN, ...family]);
 
   it('predicts coefficients . features, with features from python onnx shape inference', async () => {
-    const cal = { ...DEFAULT_CALIBRATION, coefficients: [0.01, 3e-8, 1e-7, 2e-9, 1e-9, 0.004] };
+    const cal = { ...DEFAULT_CALIBRATION, features: [...BASE_FEATURES, 'count:Conv'], coefficients: [0.01, 3e-8, 1e-7, 2e-9, 1e-9, 0.004, 0.003] };
     const file = path.join(models.dir, 'cal.json');
     writeFileSync(file, JSON.stringify(cal));
     const m = await measure(models.file('cnn'), { backend: 'estimate', calibration: file, batch: 1 });
     const r = models.ref.cnn;
-    const expected = cal.coefficients[0] + cal.coefficients[1] * r.macs + cal.coefficients[3] * r.activationBytes + cal.coefficients[4] * r.weightBytes + cal.coefficients[5] * r.nodes;
+    const expected = cal.coefficients[0] + cal.coefficients[1] * r.macs + cal.coefficients[3] * r.activationBytes + cal.coefficients[4] * r.weightBytes + cal.coefficients[5] * r.nodes + cal.coefficients[6] * 2 /* Conv nodes */;
     expect(m.p50Ms).toBeCloseTo(expected, 12);
     expect(m).toMatchObject({ backend: 'estimate', runs: 0, stdMs: 0, p90Ms: m.p50Ms });
     expect(m.device).toContain(file);
