@@ -12,9 +12,14 @@ const KEYS = ['backend', 'device', 'meanMs', 'p50Ms', 'p90Ms', 'runs', 'stdMs'];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'marl-hpo-profile-e2e-'));
 const model = path.join(dir, 'cnn.onnx');
 
+/** Plain CNNs of several widths, for calibration. */
+const family = [8, 16, 32, 48].flatMap((w) =>
+  [16, 24].map((hw) => ({ name: `c${w}_${hw}`, input: [3, hw, hw], layers: [{ op: 'conv', out: w, k: 3, pad: 1 }, { op: 'relu' }, { op: 'maxpool', k: 2 }, { op: 'conv', out: w, k: 3, pad: 1 }, { op: 'gap' }, { op: 'flatten' }, { op: 'gemm', out: 10 }] })),
+);
+
 beforeAll(() => {
-  // A small CNN from python onnx (the profiler's fixture script), and the server bundle.
-  const spec = [{ name: 'cnn', input: [3, 16, 16], layers: [{ op: 'conv', out: 8, k: 3, pad: 1 }, { op: 'relu' }, { op: 'gap' }, { op: 'flatten' }, { op: 'gemm', out: 10 }] }];
+  // Small CNNs from python onnx (the profiler's fixture script), and the server bundle.
+  const spec = [{ name: 'cnn', input: [3, 16, 16], layers: [{ op: 'conv', out: 8, k: 3, pad: 1 }, { op: 'relu' }, { op: 'gap' }, { op: 'flatten' }, { op: 'gemm', out: 10 }] }, ...family];
   writeFileSync(path.join(dir, 'specs.json'), JSON.stringify(spec));
   execFileSync('/usr/bin/python3', [path.join(ROOT, 'libs/profiler/testdata/make_models.py'), dir, path.join(dir, 'specs.json')]);
   execFileSync(process.execPath, [path.join(ROOT, 'apps/profiler-server/build.mjs')], { cwd: ROOT });
@@ -44,6 +49,24 @@ test('a plug-in package named as the backend is loaded and measures', () => {
   const r = cli(['profile', model, '--json', '--backend', '@marl-hpo/profiler-example', ...FAST]);
   expect(r.code).toBe(0);
   expect(JSON.parse(r.stdout).backend).toBe('@marl-hpo/profiler-example');
+});
+
+test('profile calibrate fits on measured models, saves the fit, and the estimate backend uses it', () => {
+  const out = path.join(dir, 'fit.json');
+  const files = family.map((f) => path.join(dir, `${f.name}.onnx`));
+  const r = cli(['profile', 'calibrate', ...files, '--out', out, '--json', '--holdout', '0.25', ...FAST]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const { calibration, points } = JSON.parse(r.stdout);
+  expect(calibration).toMatchObject({ version: 1, backend: 'ort-cpu', fitModels: 6, heldOutModels: 2 });
+  expect(points).toHaveLength(8);
+  const est = cli(['profile', files[0], '--backend', 'estimate', '--calibration', out, '--json']);
+  expect(est.code).toBe(0);
+  const p = points.find((x: { name: string }) => x.name === files[0]);
+  expect(JSON.parse(est.stdout).p50Ms).toBeCloseTo(p.estimatedMs, 9);
+  const few = cli(['profile', 'calibrate', '--models', '3']);
+  expect(few.code).toBe(2);
+  expect(few.stderr.trim()).toBe("marl-hpo: --models: expected an integer >= 8, got '3'");
 });
 
 test('bad input: one line on stderr and exit 2', () => {
