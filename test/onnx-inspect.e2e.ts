@@ -1,4 +1,5 @@
-import { decodeModel, summarizeModel } from '@marl-hpo/onnx';
+import { getTemplate, weightSpecs, type WeightMap } from '@marl-hpo/arch';
+import { decodeModel, exportOnnx, summarizeModel } from '@marl-hpo/onnx';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,30 @@ test('onnx inspect --json prints exactly the documented keys for a model we did 
     params: 4 * 3 * 3 * 2 + 4, // weight [4, 3, 3, 2] and bias [4]
     metadata: {},
   });
+});
+
+test('onnx inspect --json on an exported model: NCHW input with dynamic batch, softmax output, our metadata', () => {
+  const t = getTemplate('vgg');
+  const config = t.baseline();
+  const ir = t.instantiate(config);
+  const weights: WeightMap = Object.fromEntries(weightSpecs(ir).map((s) => [s.name, { shape: s.shape, data: new Float32Array(s.shape.reduce((a, b) => a * b, 1)).fill(0.01) }]));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inspect-e2e-'));
+  const file = path.join(dir, 'vgg.onnx');
+  fs.writeFileSync(file, exportOnnx(ir, weights, { configuration: config, metrics: { accuracy: 0.99 } }));
+  const r = cli(['onnx', 'inspect', file, '--json']);
+  expect(r.code).toBe(0);
+  const s = JSON.parse(r.stdout);
+  expect(s.irVersion).toBe(8);
+  expect(s.opsetImports).toEqual([{ domain: '', version: 17 }]);
+  expect(s.producerName).toBe('marl-hpo');
+  expect(s.inputs).toEqual([{ name: 'input', elemType: 'FLOAT', shape: ['N', 1, 28, 28] }]);
+  expect(s.outputs).toEqual([{ name: 'probabilities', elemType: 'FLOAT', shape: ['N', 10] }]);
+  expect(s.opCounts.Softmax).toBe(1);
+  expect(s.opCounts.Dropout).toBeUndefined();
+  expect(JSON.parse(s.metadata.configuration)).toEqual(config);
+  expect(JSON.parse(s.metadata.metrics)).toEqual({ accuracy: 0.99 });
+  expect(s.metadata.template).toBe('vgg');
+  fs.rmSync(dir, { recursive: true });
 });
 
 test('onnx inspect prints a readable summary (subgraph ops counted)', () => {
