@@ -6,7 +6,7 @@
 // tfjs reference within 1e-4 (max abs), for hand-built IRs that use every node kind (tfjs cpu and wasm
 // backends) and for configurations of every template (wasm: 14x faster than cpu here; the smallest
 // configurations on cpu too); every exported model passes python onnx's full checker.
-import { builtinTemplates, valuesOf, type ArchitectureIR, type TemplateOptions, type WeightMap } from '@marl-hpo/arch';
+import { builtinTemplates, nodeKinds, valuesOf, type ArchitectureIR, type TemplateOptions, type WeightMap } from '@marl-hpo/arch';
 import { decodeModel, encodeModel, exportOnnx, INPUT_NAME, OUTPUT_NAME } from '@marl-hpo/onnx';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -37,7 +37,8 @@ const fixtures: ArchitectureIR[] = [
       conv('c2', 8, 2, 1, 'valid', 'sigmoid', false),
       { kind: 'inception', name: 'inc1', b1x1: 4, b3x3reduce: 3, b3x3: 5, b5x5reduce: 2, b5x5: 3, poolProj: 2, batchNorm: true },
       { kind: 'inception', name: 'inc2', b1x1: 0, b3x3reduce: 4, b3x3: 6, b5x5reduce: 0, b5x5: 0, poolProj: 3, batchNorm: false },
-      { kind: 'concat', name: 'cat', inputs: ['inc1', 'inc2', 'c2'] },
+      { kind: 'inception', name: 'inc3', b1x1: 0, b3x3reduce: 0, b3x3: 0, b5x5reduce: 0, b5x5: 0, poolProj: 4, batchNorm: true }, // one branch: no Concat
+      { kind: 'concat', name: 'cat', inputs: ['inc1', 'inc3', 'c2', 'inc2'] },
       pool('avgPool', 'ap', 3, 2, 'same'),
       pool('maxPool', 'mp', 2, 1, 'valid'),
       { kind: 'flatten', name: 'fl' },
@@ -192,6 +193,12 @@ async function parity(backend: Backend, label: string, ir: ArchitectureIR, weigh
 }
 
 describe('exported models equal the tfjs reference', () => {
+  it('the hand-built IRs cover every node kind of arch and every activation', () => {
+    const layers = fixtures.flatMap((ir) => ir.layers);
+    expect(new Set(layers.map((l) => l.kind))).toEqual(new Set(nodeKinds));
+    expect(new Set(layers.flatMap((l) => ('activation' in l ? [l.activation] : [])))).toEqual(new Set(['relu', 'linear', 'sigmoid', 'tanh']));
+  });
+
   it.each(fixtures.map((ir) => [ir.template, ir] as const))('%s (every node kind), batch 1 and 3, tfjs cpu and wasm', async (label, ir) => {
     const weights = randomWeights(ir, 7);
     for (const backend of ['cpu', 'wasm'] as const) {
