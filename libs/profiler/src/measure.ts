@@ -23,7 +23,16 @@ export async function measure(model: Uint8Array | string, opts: MeasureOptions =
     }
   }
   const { name, backend } = await resolveBackend(resolved.backends, loadFailures);
-  const m = await backend.measure(bytes, { ...resolved, backend: name });
+  let m: Measurement;
+  try {
+    m = await backend.measure(bytes, { ...resolved, backend: name });
+  } catch (e) {
+    // A bug (not a user error) in a backend: say which backend, keep the stack.
+    if (e instanceof Error && (e as { userError?: unknown }).userError !== true && !e.message.startsWith('profiler backend')) {
+      e.message = `profiler backend '${name}': ${e.message}`;
+    }
+    throw e;
+  }
   checkMeasurement(name, m);
   return m;
 }

@@ -1,5 +1,5 @@
 import { measure, resolveOptions, type Measurement, type MeasureOptions } from '@marl-hpo/profiler';
-import { table, UsageError, type Command } from '../cli';
+import { jsonFlag, table, UsageError, type Command } from '../cli';
 
 const kebab = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
@@ -21,6 +21,7 @@ export const measureFlags = {
   token: { type: 'string' },
   'timeout-ms': { type: 'string' },
   calibration: { type: 'string' },
+  extra: { type: 'string' },
 } as const;
 
 const NUMERIC: [flag: string, key: keyof MeasureOptions][] = [
@@ -51,6 +52,7 @@ export function optionsFromFlags(values: Record<string, unknown>): MeasureOption
   if (Array.isArray(values.ep)) o.executionProviders = values.ep.flatMap((e) => String(e).split(','));
   for (const key of ['url', 'token', 'calibration'] as const) if (values[key] !== undefined) o[key] = values[key];
   if (values.ops === true) o.ops = true;
+  if (values.extra !== undefined) o.extra = jsonFlag(values, 'extra');
   const flagOf = (k: string) => NUMERIC.find(([, key]) => key === k)?.[0] ?? { graphOptimizationLevel: 'graph-opt', executionProviders: 'ep' }[k];
   resolveOptions(o, (k) => (flagOf(k) ? `--${flagOf(k)}` : kebab(k)));
   return o as MeasureOptions;
@@ -75,7 +77,7 @@ export const profile: Command = {
   usage: 'profile <model.onnx> [--backend ort-cpu] [--threads 1] [--batch 1] [--ops] [--json]',
   summary:
     'Latency of an ONNX model (p50/p90/mean/std) on a backend: ort-cpu, remote (--url, token in MARL_HPO_PROFILER_TOKEN), estimate, or a plug-in package. ' +
-    'Also: --inter-op-threads, --warmup, --min-runs, --max-runs, --max-seconds, --target-rel-ci, --graph-opt, --ep, --seed, --timeout-ms, --calibration',
+    'Also: --inter-op-threads, --warmup, --min-runs, --max-runs, --max-seconds, --target-rel-ci, --graph-opt, --ep, --seed, --timeout-ms, --calibration, --extra \'<json for a plug-in>\'',
   options: { ...measureFlags, ops: { type: 'boolean' }, json: { type: 'boolean' } },
   async run({ positionals, values }, io) {
     if (positionals.length !== 1) throw new UsageError(`expected one ONNX file (usage: marl-hpo ${profile.usage})`);
