@@ -34,6 +34,8 @@ export async function measure(model: Uint8Array | string, opts: MeasureOptions =
     throw e;
   }
   checkMeasurement(name, m);
+  // timeLoop reports Infinity while the CI is unbounded; JSON has no Infinity.
+  if (m.relCI !== undefined && !Number.isFinite(m.relCI)) delete m.relCI;
   return m;
 }
 
