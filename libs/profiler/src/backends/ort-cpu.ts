@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import { InvalidModelError, ProfilerError } from '../errors';
+import { firstLine, InvalidModelError, ProfilerError } from '../errors';
 import { timeLoop } from '../harness';
 import type { Measurement, OpTime, ProfilerBackend, ResolvedMeasureOptions } from '../types';
 import { randomFeeds } from './ort-feeds';
@@ -53,7 +53,20 @@ async function createSession(lib: Ort, model: Uint8Array, options: ort.Inference
   try {
     return await lib.InferenceSession.create(model, options);
   } catch (e) {
-    throw new InvalidModelError(source, e instanceof Error ? e.message : String(e));
+    const reason = e instanceof Error ? e.message : String(e);
+    const eps = (options.executionProviders ?? []) as string[];
+    if (eps.some((ep) => ep !== 'cpu')) {
+      // Was it the execution provider (e.g. no GPU adapter) or the model? Try the model on cpu.
+      let onCpu;
+      try {
+        onCpu = await lib.InferenceSession.create(model, { ...options, executionProviders: ['cpu'] });
+      } catch (cpuError) {
+        throw new InvalidModelError(source, cpuError instanceof Error ? cpuError.message : String(cpuError));
+      }
+      await onCpu.release();
+      throw new ProfilerError(`executionProviders: ${eps.join(', ')} failed to initialise (${firstLine(reason)})`);
+    }
+    throw new InvalidModelError(source, reason);
   }
 }
 
