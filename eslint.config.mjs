@@ -26,6 +26,8 @@ export default [
             { sourceTag: 'scope:trainer', onlyDependOnLibsWithTags: ['scope:arch', 'scope:data'] },
             { sourceTag: 'scope:profiler', onlyDependOnLibsWithTags: ['scope:arch', 'scope:onnx'] },
             { sourceTag: 'scope:search', onlyDependOnLibsWithTags: ['type:lib'] },
+            // report reads run folders: search's journal/pareto, arch's layer tables, agents' snapshots.
+            { sourceTag: 'scope:report', onlyDependOnLibsWithTags: ['scope:arch', 'scope:search', 'scope:agents'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
