@@ -2,7 +2,8 @@
 // resolve to each lib's public src/index.ts, the same mapping as tsconfig.base.json.
 const path = require('node:path');
 module.exports = {
-  testEnvironment: 'node',
+  // Node environment whose typed arrays are the main realm's, so native addons (onnxruntime-node) work.
+  testEnvironment: path.join(__dirname, 'tools/jest/node-environment.js'),
   transform: {
     '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
   },

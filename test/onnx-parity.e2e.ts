@@ -1,7 +1,3 @@
-/**
- * @jest-environment ../libs/profiler/jest.environment.js
- */
-// (onnxruntime-node inside jest needs the typed-array constructors shared with the main realm.)
 // Exporter end to end: for random weights, onnxruntime runs the exported model and its output equals the
 // tfjs reference within 1e-4 (max abs), for hand-built IRs that use every node kind (tfjs cpu and wasm
 // backends) and for configurations of every template (wasm: 14x faster than cpu here; the smallest

@@ -1,7 +1,3 @@
-/**
- * @jest-environment ../libs/profiler/jest.environment.js
- */
-// (onnxruntime-node inside jest needs the typed-array constructors shared with the main realm.)
 // The pipeline's own contract: for the same IR and weights, onnxruntime on the exported model gives the
 // logits and probabilities of libs/trainer's predict (the model that was trained) within 1e-4.
 import type { ArchitectureIR } from '@marl-hpo/arch';

@@ -3,5 +3,4 @@ module.exports = {
   displayName: 'profiler',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
-  testEnvironment: '<rootDir>/jest.environment.js',
 };
