@@ -1,1 +1,6 @@
-export {};
+export { initBackend, type BackendInfo, type BackendName, type BackendOptions } from './backend';
+export { TrainerError, TrainingAborted } from './errors';
+export { buildModel, type BuildOptions, type Model } from './model';
+export { train, evaluate, predict, checkData, type TrainData, type TrainOptions, type TrainResult, type EpochRecord } from './train';
+export { meanIoU, type Metrics, type ClassificationMetrics, type SegmentationMetrics } from './metrics';
+export { benchTrain, benchArchs, type BenchTrainOptions, type BenchTrainResult } from './bench';

@@ -5,6 +5,7 @@ import { dataInspect } from './data-inspect';
 import { init } from './init';
 import { search } from './search';
 import { benchSearch } from './bench-search';
+import { benchTrain } from './bench-train';
 import { onnxInspect } from './onnx-inspect';
 import { profile } from './profile';
 import { profileCalibrate } from './profile-calibrate';
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   onnxInspect,
   dataInspect,
   benchSearch,
+  benchTrain,
   profile,
   profileCalibrate,
 ];

@@ -1,0 +1,80 @@
+/**
+ * Conv2DBackpropFilter (the weight gradient), which the wasm backend lacks.
+ *
+ * dW[kh,kw,ci,co] = sum_{n,oh,ow} x[n, oh*s+kh-pt, ow*s+kw-pl, ci] * dy[n,oh,ow,co] is itself a
+ * convolution: treat ci as the batch and n as the channels, i.e. convolve
+ * x^T [ci, H, W, n] with the filter dy^T [OH, OW, n, co] dilated by the stride; the output
+ * [ci, KH, KW, co] is dW transposed. That runs on XNNPACK's fast Conv2D. The batch is
+ * processed in chunks: the C++ side transposes every new filter, which is slow once the
+ * filter outgrows the cache.
+ */
+import { backend_util, Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type Conv2DBackpropFilterInputs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { addFree, call, conv, free, transpose, unview, view } from './wasm';
+
+/** Filter elements per chunk (dy^T block); keeps the C++ filter transpose in cache. */
+let chunkElements = 1 << 18;
+
+/** Sets the chunk size (tests use small chunks to cover the chunked path on small shapes). */
+export function setFilterChunkElements(n: number): void {
+  chunkElements = n;
+}
+
+export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: BackendWasm; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
+  const { backend, attrs } = args;
+  const x = args.inputs.x as TensorInfo;
+  const dy = args.inputs.dy as TensorInfo;
+  const { strides, pad, dimRoundingMode, filterShape, dataFormat } = attrs;
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(dataFormat),
+  );
+  if (info.dataFormat !== 'channelsLast') throw new Error('Conv2DBackpropFilter: only NHWC is supported');
+  const { batchSize: n, inHeight, inWidth, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw } = info;
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  // Padding that makes the dilated window produce exactly KH x KW outputs; negative means the
+  // last rows/columns of x are never read, so crop them.
+  let bottom = kh + (oh - 1) * sh - inHeight - top;
+  let right = kw + (ow - 1) * sw - inWidth - left;
+  let h = inHeight;
+  let w = inWidth;
+  let src = x;
+  if (bottom < 0 || right < 0) {
+    h += Math.min(bottom, 0);
+    w += Math.min(right, 0);
+    src = call(backend, 'Slice', { x }, { begin: [0, 0, 0, 0], size: [n, h, w, ci] });
+    bottom = Math.max(bottom, 0);
+    right = Math.max(right, 0);
+  }
+  const chunk = Math.max(1, Math.min(n, Math.floor(chunkElements / (oh * ow * co))));
+  let acc: TensorInfo | undefined;
+  for (let n0 = 0; n0 < n; n0 += chunk) {
+    const c = Math.min(chunk, n - n0);
+    const xv = view(backend, src, n0 * h * w * ci, [c, h, w, ci]);
+    const dyv = view(backend, dy, n0 * oh * ow * co, [c, oh, ow, co]);
+    const xt = transpose(backend, xv, [3, 1, 2, 0]);
+    const dyt = transpose(backend, dyv, [1, 2, 0, 3]);
+    unview(backend, xv);
+    unview(backend, dyv);
+    const part = conv(backend, xt, dyt, [top, bottom, left, right], [sh, sw]);
+    free(backend, xt, dyt);
+    acc = acc ? addFree(backend, acc, part) : part;
+  }
+  if (src !== x) free(backend, src);
+  const out = transpose(backend, acc!, [1, 2, 0, 3]);
+  free(backend, acc!);
+  return out;
+}
+
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter as unknown as KernelConfig['kernelFunc'],
+};

@@ -1,0 +1,188 @@
+// Every kernel of ours on the wasm backend against tfjs's pure-JS `cpu` kernels, over seeded
+// random shapes: strides 1 and 2, padding same/valid/explicit, kernels 1/3/5/7, odd sizes,
+// batch > 1. Error is normwise: max |ours - cpu| / max |cpu| < 1e-4.
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend';
+import { rng } from '../rng';
+import { setFilterChunkElements } from './Conv2DBackpropFilter';
+
+type Input = { shape: number[]; data: Float32Array };
+
+function run(backend: 'wasm' | 'cpu', kernel: string, inputs: Record<string, Input>, attrs: Record<string, unknown>): Float32Array {
+  tf.setBackend(backend);
+  return tf.tidy(() => {
+    const ts: Record<string, tf.Tensor> = {};
+    for (const [k, v] of Object.entries(inputs)) ts[k] = tf.tensor(v.data, v.shape);
+    const out = tf.engine().runKernel(kernel, ts, attrs as never) as tf.Tensor;
+    return out.dataSync() as Float32Array;
+  });
+}
+
+function compare(kernel: string, inputs: Record<string, Input>, attrs: Record<string, unknown>): number {
+  const ours = run('wasm', kernel, inputs, attrs);
+  const ref = run('cpu', kernel, inputs, attrs);
+  expect(ours.length).toBe(ref.length);
+  let maxRef = 0;
+  let maxErr = 0;
+  for (let i = 0; i < ref.length; i++) {
+    maxRef = Math.max(maxRef, Math.abs(ref[i]));
+    maxErr = Math.max(maxErr, Math.abs(ours[i] - ref[i]));
+  }
+  if (!Number.isFinite(maxErr)) return Infinity;
+  return maxRef === 0 ? maxErr : maxErr / maxRef;
+}
+
+function random(r: () => number, shape: number[], integers = false): Input {
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < data.length; i++) data[i] = integers ? Math.floor(r() * 4) : r() * 2 - 1;
+  return { shape, data };
+}
+
+/** Output length along axis 1 (rows) or 2 (columns) of the NHWC input. */
+const outSize = (n: number, k: number, s: number, pad: unknown, axis: 1 | 2) =>
+  pad === 'same' ? Math.ceil(n / s) : Array.isArray(pad) ? Math.floor((n + pad[axis][0] + pad[axis][1] - k) / s) + 1 : Math.floor((n - k) / s) + 1;
+
+interface ConvCase {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  k: number;
+  s: number;
+  pad: 'same' | 'valid' | number[][];
+}
+
+function convCases(seed: number, count: number): ConvCase[] {
+  const r = rng(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  const cases: ConvCase[] = [];
+  while (cases.length < count) {
+    const k = pick([1, 3, 5, 7]);
+    const s = pick([1, 2]);
+    const pad = pick<ConvCase['pad']>(['same', 'valid', 'same', 'valid', [[0, 0], [1, 2], [2, 0], [0, 0]]]);
+    const h = k + Math.floor(r() * 9);
+    const w = k + Math.floor(r() * 9);
+    const c: ConvCase = { n: 1 + Math.floor(r() * 3), h, w, ci: 1 + Math.floor(r() * 5), co: 1 + Math.floor(r() * 6), k, s, pad };
+    if (outSize(h, k, s, pad, 1) > 0 && outSize(w, k, s, pad, 2) > 0) cases.push(c);
+  }
+  return cases;
+}
+
+const describeCase = (c: ConvCase) => `n${c.n} ${c.h}x${c.w}x${c.ci}->${c.co} k${c.k} s${c.s} ${JSON.stringify(c.pad)}`;
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+afterAll(() => tf.setBackend('wasm'));
+
+describe('Conv2DBackpropFilter', () => {
+  const r = rng(11);
+  it.each([
+    ...convCases(1, 24).map((c) => [describeCase(c), c] as const),
+    // Several batch chunks, the last one short (chunks of 2 samples below).
+    ['chunked', { n: 5, h: 9, w: 8, ci: 3, co: 4, k: 3, s: 2, pad: 'same' } as ConvCase] as const,
+  ])('%s', (name, c) => {
+    if (name === 'chunked') setFilterChunkElements(2 * 5 * 4 * 4);
+    const oh = outSize(c.h, c.k, c.s, c.pad, 1);
+    const ow = outSize(c.w, c.k, c.s, c.pad, 2);
+    const err = compare(
+      'Conv2DBackpropFilter',
+      { x: random(r, [c.n, c.h, c.w, c.ci]), dy: random(r, [c.n, oh, ow, c.co]) },
+      { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k, c.k, c.ci, c.co] },
+    );
+    setFilterChunkElements(1 << 18);
+    expect(err).toBeLessThan(1e-4);
+  });
+});
+
+describe('Conv2DBackpropInput', () => {
+  const r = rng(12);
+  it.each([
+    ...convCases(2, 24).map((c) => [describeCase(c), c] as const),
+    // Stride larger than the kernel: some phases get no gradient at all.
+    ['stride 3 > kernel 2', { n: 2, h: 10, w: 11, ci: 3, co: 4, k: 2, s: 3, pad: 'valid' } as ConvCase] as const,
+    ['stride 2 kernel 4 same', { n: 2, h: 9, w: 8, ci: 2, co: 3, k: 4, s: 2, pad: 'same' } as ConvCase] as const,
+  ])('%s', (_name, c) => {
+    const oh = outSize(c.h, c.k, c.s, c.pad, 1);
+    const ow = outSize(c.w, c.k, c.s, c.pad, 2);
+    const err = compare(
+      'Conv2DBackpropInput',
+      { dy: random(r, [c.n, oh, ow, c.co]), filter: random(r, [c.k, c.k, c.ci, c.co]) },
+      { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', inputShape: [c.n, c.h, c.w, c.ci] },
+    );
+    expect(err).toBeLessThan(1e-4);
+  });
+});
+
+describe('MaxPoolGrad', () => {
+  const r = rng(13);
+  const cases: [string, number[], number, number, 'same' | 'valid'][] = [
+    ['2x2 s2 valid', [2, 8, 8, 3], 2, 2, 'valid'],
+    ['2x2 s2 valid odd', [2, 7, 9, 5], 2, 2, 'valid'],
+    ['2x2 s2 same odd', [1, 7, 9, 2], 2, 2, 'same'],
+    ['3x3 s1 same', [2, 6, 5, 4], 3, 1, 'same'],
+    ['3x3 s2 same', [3, 9, 7, 3], 3, 2, 'same'],
+    ['3x3 s2 valid', [1, 11, 10, 2], 3, 2, 'valid'],
+  ];
+  it.each(cases)('%s (with ties)', (_name, shape, size, stride, pad) => {
+    // Integer inputs make ties common: the gradient must go to the first maximum, like cpu's.
+    const input = random(r, shape, true);
+    tf.setBackend('cpu');
+    const output = tf.tidy(() => tf.maxPool(tf.tensor4d(input.data, shape as [number, number, number, number]), size, stride, pad));
+    const out: Input = { shape: output.shape, data: output.dataSync() as Float32Array };
+    output.dispose();
+    const err = compare('MaxPoolGrad', { dy: random(r, out.shape), input, output: out }, { filterSize: [size, size], strides: [stride, stride], pad });
+    expect(err).toBeLessThan(1e-4);
+  });
+});
+
+describe('DepthwiseConv2dNative gradients', () => {
+  const r = rng(14);
+  const cases = convCases(3, 12).map((c, i) => ({ ...c, m: 1 + (i % 2) }));
+  it.each(cases.map((c) => [`${describeCase(c)} x${c.m}`, c] as const))('%s', (_name, c) => {
+    const oh = outSize(c.h, c.k, c.s, c.pad, 1);
+    const ow = outSize(c.w, c.k, c.s, c.pad, 2);
+    const co = c.ci * c.m;
+    const filterShape = [c.k, c.k, c.ci, c.m];
+    const attrs = { strides: [c.s, c.s], dilations: [1, 1], pad: c.pad };
+    const x = random(r, [c.n, c.h, c.w, c.ci]);
+    const dy = random(r, [c.n, oh, ow, co]);
+    const filter = random(r, filterShape);
+    expect(compare('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape })).toBeLessThan(1e-4);
+    expect(compare('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...attrs, inputShape: x.shape })).toBeLessThan(1e-4);
+  });
+});
+
+describe('BatchMatMul (transposed operands)', () => {
+  const r = rng(15);
+  const cases: [number, number, number, boolean, boolean][] = [
+    [7, 13, 5, true, false],
+    [7, 13, 5, false, true],
+    [7, 13, 5, true, true],
+    [64, 300, 12, false, true], // dense dx: dy x W^T
+    [300, 64, 12, true, false], // dense dW: x^T x dy
+    [1, 9, 4, false, true],
+  ];
+  it.each(cases)('m%i k%i n%i tA=%s tB=%s', (m, k, n, transposeA, transposeB) => {
+    const a = random(r, transposeA ? [k, m] : [m, k]);
+    const b = random(r, transposeB ? [n, k] : [k, n]);
+    expect(compare('BatchMatMul', { a: { ...a, shape: [1, ...a.shape] }, b: { ...b, shape: [1, ...b.shape] } }, { transposeA, transposeB })).toBeLessThan(1e-4);
+  });
+  it('batched products keep the stock kernel', () => {
+    expect(compare('BatchMatMul', { a: random(r, [3, 4, 5]), b: random(r, [3, 6, 5]) }, { transposeA: false, transposeB: true })).toBeLessThan(1e-4);
+  });
+});
+
+describe('Sum', () => {
+  const r = rng(16);
+  it.each([
+    ['bias gradient [0,1,2] of 4D', [3, 5, 4, 7], [0, 1, 2], false],
+    ['[0] of 2D, keepDims', [9, 6], [0], true],
+    ['[0, 1] of 3D', [4, 3, 5], [0, 1], false],
+    ['inner axis (stock)', [4, 3, 5], [2], false],
+    ['middle axes (stock)', [2, 3, 4, 5], [1, 2], false],
+  ] as const)('%s', (_name, shape, axis, keepDims) => {
+    expect(compare('Sum', { x: random(r, [...shape]) }, { axis: [...axis], keepDims })).toBeLessThan(1e-4);
+  });
+});
