@@ -80,6 +80,21 @@ export const searchConfigSchema = z
       })
       .catchall(z.unknown())
       .default({ backend: 'ort-cpu', threads: 1, batch: 1 }),
+    multiFidelity: z
+      .object({
+        screen: z
+          .object({
+            epochs: z.number().int().positive().default(1).describe('epochs of the screening evaluation'),
+            trainFraction: z.number().gt(0).max(1).default(0.25).describe('fraction of the training split used for screening'),
+          })
+          .strict()
+          .default({ epochs: 1, trainFraction: 0.25 }),
+        promote: z.number().gt(0).max(1).default(0.3).describe('configurations whose screening reward ranks in this top fraction are trained fully'),
+        minScreened: z.number().int().nonnegative().default(4).describe('promote every configuration until this many were screened'),
+      })
+      .strict()
+      .optional()
+      .describe('screen every configuration cheaply and train only the promising ones fully (successive halving with two rungs)'),
     synthetic: z
       .object({
         sleepSeconds: z.number().nonnegative().optional().describe('seconds each evaluation sleeps'),

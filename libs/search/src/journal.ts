@@ -5,8 +5,8 @@ import type { Metrics } from './reward';
 /** How much training an evaluation got; part of the cache key. */
 export interface Fidelity {
   epochs: number;
-  /** Training samples used (undefined: the whole training split). */
-  trainLimit?: number;
+  /** Fraction of the training split used (undefined: all of it). */
+  trainFraction?: number;
 }
 
 /** One line of journal.jsonl: one evaluation, appended and fsynced when it ends. */
@@ -29,6 +29,15 @@ export interface EvaluationRecord {
   cachedFrom?: number;
   /** The template's baseline, evaluated before the agents' first proposal. */
   baseline?: boolean;
+  /** Multi-fidelity: a cheap screening evaluation; `promoted` ones are then trained fully. */
+  screen?: boolean;
+  promoted?: boolean;
+  /** Multi-fidelity: the screening episode this full evaluation was promoted from. */
+  promotedFrom?: number;
+  /** False when the agents did not learn from this record (a screen that was promoted: they learn from the full one). */
+  observed?: boolean;
+  /** Time per ONNX op type, when the profiler was asked for it (profiler.ops). */
+  ops?: { opType: string; ms: number; share: number; nodes: number }[];
   /** Seconds spent per stage (train, export, profile, total). */
   timings: Record<string, number>;
   /** ISO time the evaluation ended. */

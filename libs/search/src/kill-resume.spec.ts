@@ -15,7 +15,7 @@ const configFile = path.join(dir, 'config.json');
 const raw = {
   template: 'vgg',
   dataset: 'builtin:mnist',
-  budget: { episodes: 80 },
+  budget: { episodes: 50 },
   objectives: [{ metric: 'accuracy', goal: 'max' }, { metric: 'latencyMs', target: 0.5, weight: -0.07 }],
   constraints: [{ metric: 'params', max: 3_000_000 }],
   seed: 11,
@@ -29,13 +29,23 @@ beforeAll(() => {
   fs.writeFileSync(configFile, JSON.stringify(raw));
 });
 
-/** Runs the search until it exits by itself or `killAfterMs` passes (then SIGKILL). */
-function runOnce(out: string, killAfterMs: number): Promise<'killed' | 'finished'> {
+/**
+ * Runs the search and SIGKILLs it after `episodes` more episodes plus `delayMs` (episodes 0:
+ * during start-up or the first evaluation), unless it finishes first.
+ */
+function runOnce(out: string, episodes: number, delayMs: number): Promise<'killed' | 'finished'> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, out, configFile], { stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
+    const child = spawn(process.execPath, [script, out, configFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
     let stderr = '';
+    let seen = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => (timer ??= setTimeout(() => child.kill('SIGKILL'), delayMs));
+    if (episodes === 0) arm();
+    child.stdout.on('data', (d: Buffer) => {
+      seen += d.length;
+      if (seen >= episodes) arm();
+    });
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (signal === 'SIGKILL') resolve('killed');
@@ -53,8 +63,9 @@ test('a run SIGKILLed at random moments and resumed equals an uninterrupted run'
   let kills = 0;
   const progress: number[] = [];
   for (let attempt = 0; attempt < 200; attempt++) {
-    // Node and the bundle take ~100-200 ms to start; kill points spread over start-up and work.
-    const outcome = await runOnce(out, 120 + random() * 300);
+    // Kill points: during start-up, or after 1-3 more episodes at a random moment of the next ones.
+    const episodes = Math.floor(random() * 4);
+    const outcome = await runOnce(out, episodes, episodes === 0 ? 50 + random() * 250 : random() * 25);
     progress.push(readJournal(path.join(out, 'journal.jsonl')).records.length);
     if (outcome === 'finished') break;
     kills++;

@@ -37,6 +37,7 @@ export class RunDir {
    * A new run refuses a folder that already holds a journal (use --resume or another --out).
    */
   open(config: SearchConfig, resume: boolean): void {
+    config = withoutSecrets(config);
     try {
       fs.mkdirSync(this.models, { recursive: true });
       fs.accessSync(this.dir, fs.constants.W_OK);
@@ -54,7 +55,7 @@ export class RunDir {
       writeFileAtomic(this.config, JSON.stringify(config, null, 2) + '\n');
       return;
     }
-    const before = JSON.parse(fs.readFileSync(this.config, 'utf8')) as SearchConfig;
+    const before = withoutSecrets(JSON.parse(fs.readFileSync(this.config, 'utf8')) as SearchConfig);
     const strip = (c: SearchConfig) => canonicalJson({ ...c, budget: undefined, name: undefined });
     if (strip(before) !== strip(config)) throw new ConfigError(`${this.config}: --resume needs the same config as the run's (only budget may change)`);
     writeFileAtomic(this.config, JSON.stringify(config, null, 2) + '\n');
@@ -74,4 +75,11 @@ export class RunDir {
     const rows = records.map((r) => [r.episode, r.status, r.reward, r.cachedFrom, r.baseline ? 1 : '', ...metricNames.map((m) => r.metrics[m as keyof typeof r.metrics]), ...slots.map((s) => r.values[s.name]), r.error]);
     writeFileAtomic(this.results, [header, ...rows].map((row) => row.map(esc).join(',')).join('\n') + '\n');
   }
+}
+
+/** The config as written to the run folder: a remote profiler's API token stays out of it. */
+function withoutSecrets(config: SearchConfig): SearchConfig {
+  if (!('token' in config.profiler)) return config;
+  const { token: _token, ...profiler } = config.profiler;
+  return { ...config, profiler: profiler as SearchConfig['profiler'] };
 }

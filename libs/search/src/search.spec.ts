@@ -145,3 +145,52 @@ test('bad run folders and configs are user errors naming the file or field', asy
   expect(() => parseConfig({ ...baseConfig, extra: 1 }, 's.json')).toThrow(/^s\.json: Unrecognized key: "extra"/);
   await expect(runSearch(config({ template: 'unet' }), { out: tmp(), evaluator: new Probe() })).rejects.toThrow(/'unet' is a segmentation template but dataset 'builtin:mnist' is for classification/);
 });
+
+test('multi-fidelity screens every proposal and trains only the promising ones fully', async () => {
+  const probe = new Probe();
+  const mf = { screen: { epochs: 1, trainFraction: 0.25 }, promote: 0.3, minScreened: 3 };
+  const result = await runSearch(config({ budget: { episodes: 20 }, constraints: [], multiFidelity: mf }), { out: tmp(), evaluator: probe });
+  const screens = result.records.filter((r) => r.screen);
+  const fulls = result.records.filter((r) => r.promotedFrom !== undefined);
+  expect(screens).toHaveLength(20);
+  expect(screens.every((r) => r.fidelity.epochs === 1 && r.fidelity.trainFraction === 0.25)).toBe(true);
+  expect(fulls.length).toBe(screens.filter((r) => r.promoted).length);
+  expect(fulls.length).toBeGreaterThanOrEqual(3);
+  expect(fulls.length).toBeLessThan(12);
+  for (const f of fulls) {
+    const screen = result.records[f.promotedFrom!];
+    expect(screen.promoted).toBe(true);
+    expect(screen.observed).toBe(false);
+    expect(f.config).toEqual(screen.config);
+    expect(f.fidelity).toEqual({ epochs: 2 });
+  }
+  // The agents learned once per episode: from the full evaluation when promoted, else from the screen.
+  expect(result.records.filter((r) => r.observed !== false)).toHaveLength(20);
+  // The best model comes from a full evaluation.
+  expect(result.best?.fidelity).toEqual({ epochs: 2 });
+  expect(probe.jobs.filter((j) => j.fidelity.epochs === 2)).toHaveLength(fulls.length);
+});
+
+test('multi-fidelity resumes a promotion that was in flight, like an uninterrupted run', async () => {
+  const mf = { screen: { epochs: 1, trainFraction: 0.5 }, promote: 0.5, minScreened: 2 };
+  const cfg = config({ budget: { episodes: 10 }, constraints: [], multiFidelity: mf });
+  const whole = await runSearch(cfg, { out: tmp(), evaluator: new Probe() });
+  // Stop right after a promoted screen, before its full evaluation.
+  const cut = whole.records.findIndex((r, i) => i > 2 && r.promoted);
+  const out = tmp();
+  const ac = new AbortController();
+  await runSearch(cfg, { out, evaluator: new Probe(), signal: ac.signal, onEpisode: (e) => e.record.episode === cut && ac.abort() });
+  expect(readJournal(path.join(out, 'journal.jsonl')).records).toHaveLength(cut + 1);
+  const resumed = await runSearch(cfg, { out, resume: true, evaluator: new Probe() });
+  expect(comparable(resumed.records)).toEqual(comparable(whole.records));
+  expect(fs.readFileSync(path.join(out, 'agents.json'), 'utf8')).toBe(fs.readFileSync(path.join(whole.dir, 'agents.json'), 'utf8'));
+});
+
+test("a remote profiler's token is not written to the run folder", async () => {
+  const out = tmp();
+  await runSearch(config({ budget: { episodes: 1 }, profiler: { backend: 'remote', url: 'http://dev:8410', token: 's3cret' } }), { out, evaluator: new Probe() });
+  const written = fs.readFileSync(path.join(out, 'config.json'), 'utf8');
+  expect(written).not.toMatch(/s3cret/);
+  expect(JSON.parse(written).profiler.url).toBe('http://dev:8410');
+  await expect(runSearch(config({ budget: { episodes: 2 }, profiler: { backend: 'remote', url: 'http://dev:8410', token: 'other' } }), { out, resume: true, evaluator: new Probe() })).resolves.toBeDefined();
+});

@@ -29,7 +29,7 @@ export interface SearchOptions {
 export interface EpisodeEvent {
   record: EvaluationRecord;
   best: EvaluationRecord | undefined;
-  /** Episodes in the journal, and the planned total (undefined for a wall-clock budget). */
+  /** Episodes the agents learned from so far, and the planned total (undefined for a wall-clock budget). */
   done: number;
   total: number | undefined;
   elapsedSeconds: number;
@@ -43,24 +43,29 @@ export interface SearchResult {
   dir: string;
 }
 
-interface Finished {
-  job: EvalJob;
+/** One evaluation to run: an agent proposal (or the baseline) at one fidelity. */
+interface Task {
   config: number[];
+  values: ConfigValues;
+  fidelity: Fidelity;
   baseline: boolean;
-  outcome?: EvalOutcome;
-  error?: string;
-  startedAt: number;
+  /** A cheap screening evaluation (multi-fidelity). */
+  screen: boolean;
+  /** The screening episode this full evaluation was promoted from. */
+  promotedFrom?: number;
 }
 
-/** The best feasible record: highest reward, earliest on ties. */
-function bestOf(records: EvaluationRecord[]): EvaluationRecord | undefined {
-  let best: EvaluationRecord | undefined;
-  for (const r of records) if (r.status === 'ok' && (!best || r.reward > best.reward)) best = r;
-  return best;
+interface Finished {
+  task: Task;
+  ir?: ArchitectureIR;
+  outcome?: EvalOutcome;
+  error?: string;
+  seconds: number;
 }
 
 const cacheKey = (values: ConfigValues, fidelity: Fidelity) => canonicalJson({ values, fidelity });
 const isUserError = (e: unknown) => e instanceof Error && (e as { userError?: unknown }).userError === true;
+const learnedFrom = (r: EvaluationRecord) => r.observed !== false;
 
 /**
  * One search: agents propose, the evaluator trains/exports/profiles, the global reward goes
@@ -68,6 +73,10 @@ const isUserError = (e: unknown) => e instanceof Error && (e as { userError?: un
  * depends on it. Resuming replays the journal into fresh agents (whose proposals depend only
  * on the seed and the observations), so a run killed at any moment and resumed ends in the
  * state of an uninterrupted one and loses at most the evaluations in flight.
+ *
+ * With `multiFidelity`, each proposal is first screened (fewer epochs, a fraction of the
+ * data); only those whose screening reward ranks in the top `promote` fraction are trained
+ * fully, and the agents learn from the full evaluation (from the screen for the others).
  */
 export async function runSearch(config: SearchConfig, opts: SearchOptions): Promise<SearchResult> {
   const run = new RunDir(opts.out);
@@ -81,59 +90,73 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
   const templateOpts: TemplateOptions = { input: dataset.input, classes: dataset.classes };
   const space = template.space(templateOpts);
   const spec: RewardSpec = { objectives: config.objectives, constraints: config.constraints };
-  const fidelity: Fidelity = { epochs: config.trainer.epochs };
-  const agentEpisodes = config.budget.episodes;
-  const total = agentEpisodes === undefined ? undefined : agentEpisodes + (config.baseline ? 1 : 0);
-  const agent = createAgent(config.algorithm, space, { ...config.agent, seed: config.seed, budget: agentEpisodes ?? DEFAULT_AGENT_BUDGET });
+  const full: Fidelity = { epochs: config.trainer.epochs };
+  const mf = config.multiFidelity;
+  const screenFidelity: Fidelity | undefined = mf && { epochs: mf.screen.epochs, trainFraction: mf.screen.trainFraction };
+  const isFull = (r: EvaluationRecord) => canonicalJson(r.fidelity) === canonicalJson(full);
+  const total = config.budget.episodes === undefined ? undefined : config.budget.episodes + (config.baseline ? 1 : 0);
+  const agent = createAgent(config.algorithm, space, { ...config.agent, seed: config.seed, budget: config.budget.episodes ?? DEFAULT_AGENT_BUDGET });
 
-  // Rebuild from the journal: agents, cache, best model.
+  // Rebuild from the journal: agents, cache, best model, promotions still to train.
   const cache = new Map<string, EvaluationRecord>();
+  const remember = (r: EvaluationRecord) => r.cachedFrom === undefined && r.status !== 'failed' && cache.set(cacheKey(r.values, r.fidelity), r);
   for (const r of records) {
-    agent.observe(r.config, r.reward);
-    if (r.cachedFrom === undefined && r.status !== 'failed') cache.set(cacheKey(r.values, r.fidelity), r);
+    if (learnedFrom(r)) agent.observe(r.config, r.reward);
+    remember(r);
   }
-  let best = bestOf(records);
+  const promotedDone = new Set(records.map((r) => r.promotedFrom));
+  const queue: Task[] = records
+    .filter((r) => r.promoted && !promotedDone.has(r.episode))
+    .map((r) => ({ config: r.config, values: r.values, fidelity: full, baseline: false, screen: false, promotedFrom: r.episode }));
+  for (let i = 0; i < queue.length; i++) agent.propose(); // they were proposed before the restart
+  let best = bestOf(records.filter(isFull));
   restoreBest(run, best);
   const journal = new JournalWriter(run.journal, readJournal(run.journal).validBytes);
-  opts.onStart?.({ resumed: records.length, total, dataset });
+  let episodes = records.filter(learnedFrom).length;
+  const resumedEpisodes = episodes;
+  opts.onStart?.({ resumed: episodes, total, dataset });
 
   const started = Date.now();
-  const resumed = records.length;
   const workers = Math.max(1, opts.workers ?? 1);
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   opts.signal?.addEventListener('abort', onAbort);
   const inFlight = new Map<number, Promise<Finished>>();
-  let dispatched = 0;
+  /** Proposals dispatched whose episode has not ended (their screen or full evaluation is pending). */
+  let openProposals = queue.length;
+  let nextTask = 0;
   let fatal: unknown;
-  let stopped: SearchResult['stopped'] = 'budget';
 
-  const baselineDone = records.some((r) => r.baseline);
-  const wantBaseline = () => config.baseline && !baselineDone && dispatched === 0;
   const timeUp = () => config.budget.seconds !== undefined && (Date.now() - started) / 1000 >= config.budget.seconds;
-  const budgetLeft = () => total === undefined || records.length + inFlight.size < total;
+  const budgetLeft = () => total === undefined || episodes + openProposals < total;
+  let baselineWanted = config.baseline && !records.some((r) => r.baseline);
 
-  const dispatch = () => {
-    const baseline = wantBaseline();
-    const config = baseline ? indexesOf(space, template.baseline(templateOpts)) : agent.propose();
-    const proposal = dispatched++;
-    inFlight.set(proposal, evaluate(proposal, valuesOf(space, config), config, baseline));
+  const nextProposal = (): Task => {
+    openProposals++;
+    if (baselineWanted) {
+      baselineWanted = false;
+      const values = template.baseline(templateOpts);
+      return { config: indexesOf(space, values), values, fidelity: full, baseline: true, screen: false };
+    }
+    const configIdx = agent.propose();
+    const values = valuesOf(space, configIdx);
+    return screenFidelity ? { config: configIdx, values, fidelity: screenFidelity, baseline: false, screen: true } : { config: configIdx, values, fidelity: full, baseline: false, screen: false };
   };
 
-  const evaluate = async (proposal: number, values: ConfigValues, configIdx: number[], baseline: boolean): Promise<Finished> => {
-    const startedAt = Date.now();
+  const evaluate = async (task: Task): Promise<Finished> => {
+    const started = Date.now();
+    const done = (f: Omit<Finished, 'task' | 'seconds'>): Finished => ({ task, seconds: (Date.now() - started) / 1000, ...f });
     let ir: ArchitectureIR;
     try {
-      ir = template.instantiate(values, templateOpts);
+      ir = template.instantiate(task.values, templateOpts);
     } catch (e) {
-      return { job: { proposal, values, ir: undefined as never, fidelity }, config: configIdx, baseline, error: `cannot build: ${(e as Error).message}`, startedAt };
+      return done({ error: `cannot build: ${(e as Error).message}` });
     }
-    const job: EvalJob = { proposal, values, ir, fidelity };
-    const cached = cache.get(cacheKey(values, fidelity));
     const cost = summarize(ir);
-    if (cached || violatedConstraints(spec, { params: cost.params, macs: cost.macs }).length) return { job, config: configIdx, baseline, startedAt };
+    if (cache.has(cacheKey(task.values, task.fidelity)) || violatedConstraints(spec, { params: cost.params, macs: cost.macs }).length) return done({ ir });
+    const job: EvalJob = { proposal: nextTask, values: task.values, ir, fidelity: task.fidelity };
     try {
-      return { job, config: configIdx, baseline, outcome: await opts.evaluator.evaluate(job, abort.signal), startedAt };
+      return done({ ir, outcome: await opts.evaluator.evaluate(job, abort.signal) });
     } catch (e) {
       if (abort.signal.aborted) throw e;
       if (isUserError(e)) {
@@ -141,40 +164,63 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
         abort.abort();
         throw e;
       }
-      return { job, config: configIdx, baseline, error: e instanceof Error ? e.message.split('\n')[0] : String(e), startedAt };
+      return done({ ir, error: e instanceof Error ? e.message.split('\n')[0] : String(e) });
     }
+  };
+
+  /** Screening rewards seen so far, for the promotion rank. */
+  const screenRewards = records.filter((r) => r.screen && r.cachedFrom === undefined).map((r) => r.reward);
+  const promote = (r: EvaluationRecord): boolean => {
+    if (!mf || r.status !== 'ok') return false;
+    screenRewards.push(r.reward);
+    if (screenRewards.length <= mf.minScreened) return true;
+    const better = screenRewards.filter((x) => x > r.reward).length;
+    return better < Math.ceil(mf.promote * screenRewards.length);
   };
 
   const commit = (f: Finished) => {
     const episode = records.length;
-    const record = toRecord(episode, f, spec, cache.get(cacheKey(f.job.values, fidelity)));
-    const improves = record.status === 'ok' && (!best || record.reward > best.reward);
+    const record = toRecord(episode, f, spec, cache.get(cacheKey(f.task.values, f.task.fidelity)));
+    if (f.task.screen) {
+      record.screen = true;
+      record.promoted = promote(record);
+      if (record.promoted) record.observed = false;
+    }
+    if (f.task.promotedFrom !== undefined) record.promotedFrom = f.task.promotedFrom;
+    const improves = record.status === 'ok' && isFull(record) && (!best || record.reward > best.reward);
     if (improves && f.outcome?.onnx) writeFileAtomic(run.modelFile(episode), f.outcome.onnx);
     journal.append(record);
     records.push(record);
-    agent.observe(record.config, record.reward);
-    if (record.cachedFrom === undefined && record.status !== 'failed') cache.set(cacheKey(record.values, record.fidelity), record);
+    remember(record);
+    if (record.promoted) {
+      queue.push({ config: record.config, values: record.values, fidelity: full, baseline: false, screen: false, promotedFrom: episode });
+    } else {
+      agent.observe(record.config, record.reward);
+      episodes++;
+      openProposals--;
+    }
     if (improves) {
       best = record;
       restoreBest(run, best);
     }
-    writeState(run, agent, space, records, template, templateOpts);
+    writeState(run, agent, space, records, template, templateOpts, isFull);
     const elapsedSeconds = (Date.now() - started) / 1000;
-    const perEpisode = elapsedSeconds / (records.length - resumed);
-    opts.onEpisode?.({ record, best, done: records.length, total, elapsedSeconds, etaSeconds: total === undefined ? undefined : Math.max(0, total - records.length) * perEpisode });
+    const perEpisode = elapsedSeconds / Math.max(1, episodes - resumedEpisodes);
+    opts.onEpisode?.({ record, best, done: episodes, total, elapsedSeconds, etaSeconds: total === undefined ? undefined : Math.max(0, total - episodes) * perEpisode });
   };
 
   try {
-    writeState(run, agent, space, records, template, templateOpts);
+    writeState(run, agent, space, records, template, templateOpts, isFull);
     for (;;) {
-      while (!abort.signal.aborted && inFlight.size < workers && budgetLeft() && !timeUp()) dispatch();
+      while (!abort.signal.aborted && inFlight.size < workers && (queue.length || (budgetLeft() && !timeUp()))) {
+        inFlight.set(nextTask++, evaluate(queue.shift() ?? nextProposal()));
+      }
       if (inFlight.size === 0) break;
-      const settled = await Promise.race([...inFlight.entries()].map(([k, p]) => p.then((f) => ({ k, f }), (e) => ({ k, e }))));
+      const settled = await Promise.race([...inFlight.entries()].map(([k, p]) => p.then((f) => ({ k, f }), () => ({ k }))));
       inFlight.delete(settled.k);
       if ('f' in settled) commit(settled.f);
       if (abort.signal.aborted) {
         await Promise.allSettled(inFlight.values());
-        inFlight.clear();
         break;
       }
     }
@@ -183,8 +229,7 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
     journal.close();
   }
   if (fatal) throw fatal;
-  if (opts.signal?.aborted) stopped = 'interrupted';
-  else if (timeUp() && budgetLeft()) stopped = 'time';
+  const stopped = opts.signal?.aborted ? 'interrupted' : timeUp() && budgetLeft() ? 'time' : 'budget';
   return { records, best, stopped, dir: run.dir };
 }
 
@@ -192,34 +237,38 @@ function datasetSpec(config: SearchConfig): string {
   return typeof config.dataset === 'string' ? config.dataset : config.dataset.spec;
 }
 
+/** The best feasible record: highest reward, earliest on ties. */
+function bestOf(records: EvaluationRecord[]): EvaluationRecord | undefined {
+  let best: EvaluationRecord | undefined;
+  for (const r of records) if (r.status === 'ok' && (!best || r.reward > best.reward)) best = r;
+  return best;
+}
+
 function toRecord(episode: number, f: Finished, spec: RewardSpec, cached: EvaluationRecord | undefined): EvaluationRecord {
-  const base = { type: 'evaluation' as const, episode, config: f.config, values: f.job.values, fidelity: f.job.fidelity, ...(f.baseline ? { baseline: true } : {}), time: new Date().toISOString() };
-  const seconds = (Date.now() - f.startedAt) / 1000;
-  if (f.error !== undefined && !f.job.ir) {
-    return { ...base, status: 'infeasible', metrics: {}, reward: MIN_REWARD, violations: [f.error], error: f.error, timings: { total: seconds } };
-  }
-  const cost = summarize(f.job.ir);
-  const staticMetrics: Metrics = { params: cost.params, macs: cost.macs };
-  if (cached && !f.outcome && f.error === undefined) {
-    return { ...base, status: cached.status, metrics: cached.metrics, reward: cached.reward, violations: cached.violations, cachedFrom: cached.episode, timings: { total: seconds } };
-  }
-  if (f.error !== undefined) {
-    return { ...base, status: 'failed', metrics: staticMetrics, reward: MIN_REWARD, violations: [], error: f.error, timings: { total: seconds } };
-  }
-  if (!f.outcome) {
-    // Skipped: a hard constraint on the static cost model failed, no training.
-    return { ...base, status: 'infeasible', metrics: staticMetrics, reward: MIN_REWARD, violations: violatedConstraints(spec, staticMetrics), timings: { total: seconds } };
-  }
-  const metrics: Metrics = { ...staticMetrics, ...f.outcome.metrics };
-  const r = computeReward(spec, metrics);
-  return {
-    ...base,
-    status: r.feasible ? 'ok' : 'infeasible',
-    metrics,
-    reward: r.reward,
-    violations: r.feasible ? [] : [r.reason ?? 'infeasible'],
-    timings: { ...f.outcome.timings, total: seconds },
+  const { task } = f;
+  const base = {
+    type: 'evaluation' as const,
+    episode,
+    config: task.config,
+    values: task.values,
+    fidelity: task.fidelity,
+    ...(task.baseline ? { baseline: true } : {}),
+    time: new Date().toISOString(),
   };
+  const timings = { ...f.outcome?.timings, total: f.seconds };
+  if (!f.ir) return { ...base, status: 'infeasible', metrics: {}, reward: MIN_REWARD, violations: [f.error ?? 'cannot build'], error: f.error, timings };
+  const cost = summarize(f.ir);
+  const staticMetrics: Metrics = { params: cost.params, macs: cost.macs };
+  if (f.error !== undefined) return { ...base, status: 'failed', metrics: staticMetrics, reward: MIN_REWARD, violations: [], error: f.error, timings };
+  if (!f.outcome) {
+    if (cached) return { ...base, status: cached.status, metrics: cached.metrics, reward: cached.reward, violations: cached.violations, cachedFrom: cached.episode, ...(cached.ops ? { ops: cached.ops } : {}), timings };
+    // A hard constraint on the static cost model failed: no training.
+    return { ...base, status: 'infeasible', metrics: staticMetrics, reward: MIN_REWARD, violations: violatedConstraints(spec, staticMetrics), timings };
+  }
+  const { ops, ...measured } = f.outcome.metrics as Metrics & { ops?: EvaluationRecord['ops'] };
+  const metrics: Metrics = { ...staticMetrics, ...measured };
+  const r = computeReward(spec, metrics);
+  return { ...base, status: r.feasible ? 'ok' : 'infeasible', metrics, reward: r.reward, violations: r.feasible ? [] : [r.reason ?? 'infeasible'], ...(ops ? { ops } : {}), timings };
 }
 
 /** best.onnx and best.json follow the journal's best (restored from models/ after a crash). */
@@ -230,8 +279,8 @@ function restoreBest(run: RunDir, best: EvaluationRecord | undefined): void {
   run.writeJson(run.bestJson, { ...best, onnx: fs.existsSync(model) ? 'best.onnx' : undefined, quality: qualityOf(best) });
 }
 
-function writeState(run: RunDir, agent: Agent, space: SearchSpace, records: EvaluationRecord[], template: Template, opts: TemplateOptions): void {
+function writeState(run: RunDir, agent: Agent, space: SearchSpace, records: EvaluationRecord[], template: Template, opts: TemplateOptions, isFull: (r: EvaluationRecord) => boolean): void {
   run.writeJson(run.agents, { template: template.name, input: opts.input, classes: opts.classes, slots: space.slots, agent: agent.state() });
   run.writeResults(records, space.slots);
-  run.writeJson(run.pareto, { front: paretoFront(records) });
+  run.writeJson(run.pareto, { front: paretoFront(records.filter(isFull)) });
 }
