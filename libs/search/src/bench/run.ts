@@ -55,6 +55,11 @@ export interface SearchBenchResult {
   repeats: number;
   seed: number;
   checkpoints: number[];
+  /**
+   * Exact figures of uniform random search with replacement, p = top-1% configurations / space:
+   * a reference without sampling noise, and a check of the random agent.
+   */
+  randomSearchTheory: { evalsToTop1pct: number; top1pctReached: number };
   results: Record<string, AlgorithmResult>;
 }
 
@@ -89,6 +94,15 @@ export function summarize(traces: number[][], budget: number, optimum: number, t
   };
 }
 
+/** Median first hit and hit probability within `budget` of independent draws with success probability p. */
+export function geometricFigures(p: number, budget: number): { evalsToTop1pct: number; top1pctReached: number } {
+  const reached = 1 - Math.pow(1 - p, budget);
+  if (p <= 0) return { evalsToTop1pct: budget + 1, top1pctReached: 0 };
+  // Smallest n with P(first hit <= n) = 1 - (1-p)^n >= 1/2.
+  const n = p >= 1 ? 1 : Math.ceil(Math.log(0.5) / Math.log(1 - p) - 1e-9);
+  return { evalsToTop1pct: n > budget ? budget + 1 : n, top1pctReached: reached };
+}
+
 export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): SearchBenchResult {
   const { budget, repeats, seed, objective } = opts;
   for (const a of opts.algorithms) if (!allAlgorithms.includes(a)) throw new BenchTableError(`algorithms: unknown '${a}' (algorithms: ${allAlgorithms.join(', ')})`);
@@ -98,6 +112,7 @@ export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): Sea
   const topRows = Math.ceil(sorted.length / 100);
   const threshold = sorted[topRows - 1];
   const space = { slots: table.slots };
+  const configurations = table.slots.reduce((n, s) => n * s.choices.length, 1);
   const results: Record<string, AlgorithmResult> = {};
   for (const algorithm of opts.algorithms) {
     const start = process.hrtime.bigint();
@@ -126,7 +141,7 @@ export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): Sea
   }
   return {
     table: table.name,
-    configurations: table.slots.reduce((n, s) => n * s.choices.length, 1),
+    configurations,
     rows: table.rows.length,
     objective,
     optimum,
@@ -135,6 +150,7 @@ export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): Sea
     repeats,
     seed,
     checkpoints: checkpointsFor(budget),
+    randomSearchTheory: geometricFigures([...rewards.values()].filter((r) => r >= threshold).length / configurations, budget),
     results,
   };
 }

@@ -1,0 +1,92 @@
+import { parseRewardSpec } from '../reward';
+import { geometricFigures, runSearchBench, summarize } from './run';
+import { meanCi, median, t975 } from './stats';
+import { smallTable } from './fixtures';
+import { parseTable, type BenchTable } from './table';
+
+const accuracy = parseRewardSpec([{ metric: 'accuracy', goal: 'max' }]);
+
+describe('statistics', () => {
+  it('t975 matches published Student t quantiles', () => {
+    const table: [number, number][] = [[1, 12.7062], [2, 4.3027], [3, 3.1824], [4, 2.7764], [5, 2.5706], [10, 2.2281], [30, 2.0423], [49, 2.0096], [199, 1.9720]];
+    for (const [df, t] of table) expect(t975(df)).toBeCloseTo(t, 4);
+  });
+  it('meanCi and median', () => {
+    const { mean, ci95 } = meanCi([1, 2, 3, 4]);
+    // sd = sqrt(5/3), half-width = t(3) * sd / 2
+    expect(mean).toBe(2.5);
+    expect(ci95?.[1]).toBeCloseTo(2.5 + 3.18245 * Math.sqrt(5 / 3) / 2, 4);
+    expect(meanCi([7]).ci95).toBeNull();
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+  it('summarize counts the first evaluation reaching the threshold, budget + 1 if none', () => {
+    const s = summarize([[0.1, 0.5, 0.9, 0.2], [0.95, 0, 0, 0], [0.1, 0.1, 0.1, 0.1]], 4, 1, 0.9);
+    expect(s.evalsToTop1pct).toBe(3); // hits at 3, 1, never (5)
+    expect(s.top1pctReached).toBeCloseTo(2 / 3, 12);
+    expect(s.bestReward['4'].mean).toBeCloseTo((0.9 + 0.95 + 0.1) / 3, 12);
+    expect(s.regret['4'].mean).toBeCloseTo(1 - (0.9 + 0.95 + 0.1) / 3, 12);
+    expect(s.failedFraction).toBeCloseTo(3 / 12, 12);
+  });
+  it('geometricFigures is the median of the geometric distribution', () => {
+    expect(geometricFigures(0.5, 10).evalsToTop1pct).toBe(1);
+    expect(geometricFigures(0.01, 100).evalsToTop1pct).toBe(69); // 1 - 0.99^69 = 0.5002
+    expect(geometricFigures(0.01, 50)).toEqual({ evalsToTop1pct: 51, top1pctReached: 1 - 0.99 ** 50 });
+  });
+});
+
+describe('parseTable', () => {
+  const base = () => JSON.parse(JSON.stringify(smallTable())) as BenchTable & Record<string, unknown>;
+  it('names the file and field of every mistake', () => {
+    const t1 = base();
+    t1.rows[3].choice = [0, 0, 0, 4];
+    expect(() => parseTable(t1, 't.json')).toThrow(/^t\.json: rows\[3\]\.choice\[3\]: index 4 out of range 0\.\.3/);
+    const t2 = base();
+    t2.rows[5].choice = t2.rows[4].choice;
+    expect(() => parseTable(t2, 't.json')).toThrow(/rows\[5\]\.choice: configuration \[0,0,1,0\] appears twice/);
+    const t3 = base();
+    (t3.rows[1].metrics as Record<string, number>).acc = 1;
+    expect(() => parseTable(t3, 't.json')).toThrow(/rows\[1\]\.metrics\.acc: unknown metric/);
+    const t4 = { ...base(), objective: [{ metric: 'accuracy', goal: 'up' }] };
+    expect(() => parseTable(t4, 't.json')).toThrow(/t\.json: objective: objectives\[0\]\.goal/);
+    expect(() => parseTable({ ...base(), slots: [] }, 't.json')).toThrow(/t\.json: slots:/);
+  });
+});
+
+describe('runSearchBench', () => {
+  const table = smallTable();
+  const opts = { algorithms: ['marl', 'random', 'qlearning', 'evolution'] as const, budget: 30, repeats: 5, seed: 3, objective: accuracy };
+
+  it('reports the table, each algorithm\'s figures, and repeats exactly', () => {
+    const a = runSearchBench(table, { ...opts, algorithms: [...opts.algorithms] });
+    const b = runSearchBench(table, { ...opts, algorithms: [...opts.algorithms] });
+    const noTime = (r: typeof a) => JSON.stringify(r, (k, v) => (k === 'seconds' ? 0 : v));
+    expect(noTime(a)).toBe(noTime(b));
+    expect(a.optimum).toBeCloseTo(0.5 + 0.3 + 0.03 + 0.003 + 0.0002, 12); // [3,3,3,2]: [3,3,3,3] is absent
+    expect(a.top1pct.rows).toBe(3); // ceil(255 / 100)
+    expect(a.checkpoints).toEqual([10, 25, 30]);
+    for (const r of Object.values(a.results)) {
+      const means = a.checkpoints.map((c) => r.bestReward[String(c)].mean);
+      expect([...means].sort((x, y) => x - y)).toEqual(means);
+      expect(r.regret['30'].mean).toBeCloseTo(a.optimum - r.bestReward['30'].mean, 12);
+    }
+    expect(a.results.marl.options).toMatchObject({ alpha: expect.any(Number), gamma: expect.any(Number) });
+  });
+
+  it('scores absent and failed configurations with the minimum reward', () => {
+    // 2 of 256 configurations score 0: the failed row [0,0,0,0] and the absent [3,3,3,3].
+    const r = runSearchBench(table, { ...opts, algorithms: ['random'], budget: 256, repeats: 4 });
+    expect(r.results.random.failedFraction).toBeGreaterThan(0);
+    expect(r.results.random.failedFraction).toBeLessThan(0.03);
+  });
+
+  it('random search reaches the top 1% as often as the geometric distribution says', () => {
+    const repeats = 400;
+    const r = runSearchBench(table, { ...opts, algorithms: ['random'], budget: 40, repeats });
+    // 3 top configurations of 256: p = 3/256.
+    const p = 1 - (1 - 3 / 256) ** 40;
+    expect(r.randomSearchTheory.top1pctReached).toBeCloseTo(p, 12);
+    const se = Math.sqrt((p * (1 - p)) / repeats);
+    expect(Math.abs(r.results.random.top1pctReached - p)).toBeLessThan(4 * se);
+  });
+});

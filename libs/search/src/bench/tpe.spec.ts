@@ -1,0 +1,75 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { computeReward, parseRewardSpec } from '../reward';
+import { runSearchBench, summarize } from './run';
+import { smallTable } from './fixtures';
+import { parseTable, type BenchTable } from './table';
+
+// tools/bench/tpe_table.py writes the reward and the statistics again in Python; both must agree,
+// or TPE's figures would not compare with the TypeScript algorithms'.
+const script = path.join(__dirname, '../../../../tools/bench/tpe_table.py');
+const python = (args: string[], input?: string) => execFileSync('/usr/bin/python3', [script, ...args], { input, encoding: 'utf8' });
+
+function mixedTable(): BenchTable {
+  const rows: BenchTable['rows'] = [];
+  let s = 17;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let i = 0; i < 60; i++) {
+    const choice = [i % 5, Math.floor(i / 5) % 4, Math.floor(i / 20)];
+    const metrics: Record<string, number> = { accuracy: 0.4 + 0.6 * rand(), latencyMs: 0.2 + 3 * rand(), params: Math.round(10000 * rand()), loss: 0.05 + rand() };
+    if (i % 13 === 0) delete metrics.loss; // unmeasured
+    if (i === 7) metrics.latencyMs = 0; // outside the soft target's domain
+    rows.push(i % 11 === 5 ? { choice, metrics, error: 'out of memory' } : { choice, metrics });
+  }
+  return parseTable({ name: 'mixed', slots: [{ name: 'a', choices: [0, 1, 2, 3, 4] }, { name: 'b', choices: [0, 1, 2, 3] }, { name: 'c', choices: [0, 1, 2] }], rows });
+}
+
+const objective = parseRewardSpec({
+  objectives: [
+    { metric: 'accuracy', goal: 'max' },
+    { metric: 'latencyMs', target: 1.5, weight: -0.3 },
+    { metric: 'loss', goal: 'min' },
+  ],
+  constraints: [{ metric: 'params', max: 8000 }, { metric: 'accuracy', min: 0.5 }],
+});
+
+function expectClose(actual: unknown, expected: unknown, where = ''): void {
+  if (typeof expected === 'number') {
+    expect([where, Math.abs((actual as number) - expected) <= 1e-12 * Math.max(1, Math.abs(expected))]).toEqual([where, true]);
+  } else if (expected && typeof expected === 'object') {
+    expect(Object.keys(actual as object).sort()).toEqual(Object.keys(expected).sort());
+    for (const [k, v] of Object.entries(expected)) expectClose((actual as Record<string, unknown>)[k], v, `${where}.${k}`);
+  } else {
+    expect(actual).toEqual(expected);
+  }
+}
+
+test('the Python reward and statistics equal the TypeScript ones', () => {
+  const table = mixedTable();
+  const rewards = table.rows.map((r) => computeReward(objective, r.metrics, r.error).reward);
+  expect(rewards.filter((r) => r === 0).length).toBeGreaterThan(10); // every failure path is exercised
+  expect(rewards.filter((r) => r > 0).length).toBeGreaterThan(10);
+  let s = 5;
+  const traces = Array.from({ length: 7 }, () => Array.from({ length: 30 }, () => rewards[(s = (s * 31 + 7) % 60)]));
+  const [budget, optimum, threshold] = [30, Math.max(...rewards), [...rewards].sort((a, b) => b - a)[2]];
+  const py = JSON.parse(python(['--check'], JSON.stringify({ table, objective, traces, budget, optimum, threshold })));
+  expectClose(py.rewards, rewards, 'rewards');
+  expectClose(py.summary, summarize(traces, budget, optimum, threshold), 'summary');
+});
+
+test('tpe_table.py runs Optuna TPE and prints the JSON of bench search', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpe-'));
+  const file = path.join(dir, 'small.json');
+  fs.writeFileSync(file, JSON.stringify(smallTable()));
+  const py = JSON.parse(python(['--table', file, '--budget', '12', '--repeats', '2', '--seed', '4']));
+  const ts = runSearchBench(smallTable(), { algorithms: ['random'], budget: 12, repeats: 2, seed: 4, objective: parseRewardSpec([{ metric: 'accuracy', goal: 'max' }]) });
+  const { results: pyResults, ...pyHead } = py;
+  const { results: tsResults, ...tsHead } = ts;
+  expectClose(pyHead, tsHead, 'head');
+  expect(Object.keys(pyResults)).toEqual(['tpe']);
+  expect(Object.keys(pyResults.tpe).sort()).toEqual(Object.keys(tsResults.random).sort());
+  expect(pyResults.tpe.bestReward['12'].mean).toBeGreaterThan(0.5);
+  fs.rmSync(dir, { recursive: true });
+});

@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""Optuna's TPE on a search-benchmark table: the same table, objective, seeds and JSON output as
+`marl-hpo bench search`, so TPE's figures compare directly with the TypeScript algorithms.
+
+    /usr/bin/python3 tools/bench/tpe_table.py --table tools/bench/tables/chain6.json \
+        --budget 100 --repeats 50 --seed 0 [--objective '<json>'] [--multivariate]
+
+The reward and the summary statistics are written again here, independently of
+libs/search/src/reward.ts and bench/run.ts; libs/search/src/bench/tpe.spec.ts checks that both
+agree (`--check` reads {table, objective, traces, budget} on stdin and prints rewards and figures).
+"""
+import argparse
+import json
+import math
+import sys
+import time
+
+CHECKPOINTS = [10, 25, 50, 100]
+MIN_REWARD = 0.0
+
+
+def reward(objective, row):
+    """Product of one factor per objective; MIN_REWARD when failed, infeasible or unmeasured."""
+    if row is None or 'error' in row:
+        return MIN_REWARD
+    m = row['metrics']
+    named = [o['metric'] for o in objective['objectives']] + [c['metric'] for c in objective.get('constraints', [])]
+    for name in named:
+        v = m.get(name)
+        if not isinstance(v, (int, float)) or not math.isfinite(v):
+            return MIN_REWARD
+    for c in objective.get('constraints', []):
+        v = m[c['metric']]
+        if ('max' in c and v > c['max']) or ('min' in c and v < c['min']):
+            return MIN_REWARD
+    r = 1.0
+    for o in objective['objectives']:
+        v = m[o['metric']]
+        if 'goal' in o:
+            if v < 0 or (v == 0 and o['goal'] == 'min'):
+                return MIN_REWARD
+            r *= v if o['goal'] == 'max' else 1.0 / v
+        else:
+            if v < 0 or (v == 0 and o['weight'] < 0):
+                return MIN_REWARD
+            r *= (v / o['target']) ** o['weight']
+    return r if math.isfinite(r) else MIN_REWARD
+
+
+def t_two_sided_cdf(t, df):
+    """P(|T| <= t), Abramowitz & Stegun 26.7.3-4."""
+    theta = math.atan(t / math.sqrt(df))
+    c2 = math.cos(theta) ** 2
+    if df % 2 == 1:
+        total, term = (1.0 if df > 1 else 0.0), 1.0
+        for k in range(3, df - 1, 2):
+            term *= (k - 1) / k * c2
+            total += term
+        return 2 / math.pi * (theta + math.sin(theta) * math.cos(theta) * total)
+    total, term = 1.0, 1.0
+    for k in range(2, df - 1, 2):
+        term *= (k - 1) / k * c2
+        total += term
+    return math.sin(theta) * total
+
+
+def t975(df):
+    lo, hi = 0.0, 1000.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if t_two_sided_cdf(mid, df) < 0.95:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def mean_ci(xs):
+    n = len(xs)
+    mean = sum(xs) / n
+    if n < 2:
+        return {'mean': mean, 'ci95': None}
+    var = sum((x - mean) ** 2 for x in xs) / (n - 1)
+    half = t975(n - 1) * math.sqrt(var / n)
+    return {'mean': mean, 'ci95': [mean - half, mean + half]}
+
+
+def median(xs):
+    s = sorted(xs)
+    m = len(s) // 2
+    return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
+
+
+def checkpoints_for(budget):
+    return [c for c in CHECKPOINTS if c < budget] + [budget]
+
+
+def summarize(traces, budget, optimum, threshold):
+    cps = checkpoints_for(budget)
+    best = []
+    for trace in traces:
+        b, curve = -math.inf, []
+        for r in trace:
+            b = max(b, r)
+            curve.append(b)
+        best.append(curve)
+    hits = [next((i + 1 for i, b in enumerate(curve) if b >= threshold), budget + 1) for curve in best]
+    return {
+        'bestReward': {str(c): mean_ci([curve[c - 1] for curve in best]) for c in cps},
+        'regret': {str(c): mean_ci([optimum - curve[c - 1] for curve in best]) for c in cps},
+        'evalsToTop1pct': median(hits),
+        'top1pctReached': sum(h <= budget for h in hits) / len(hits),
+        'failedFraction': sum(sum(r == MIN_REWARD for r in t) / len(t) for t in traces) / len(traces),
+    }
+
+
+def geometric_figures(p, budget):
+    """Exact median first hit and hit probability of uniform random search with replacement."""
+    if p <= 0:
+        return {'evalsToTop1pct': budget + 1, 'top1pctReached': 0.0}
+    n = 1 if p >= 1 else math.ceil(math.log(0.5) / math.log(1 - p) - 1e-9)
+    return {'evalsToTop1pct': budget + 1 if n > budget else n, 'top1pctReached': 1 - (1 - p) ** budget}
+
+
+def table_rewards(table, objective):
+    return {tuple(r['choice']): reward(objective, r) for r in table['rows']}
+
+
+def run_tpe(table, objective, budget, repeats, seed, startup, multivariate):
+    import optuna  # imported here: --check runs without it
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    rewards = table_rewards(table, objective)
+    ranked = sorted(rewards.values(), reverse=True)
+    optimum, top_rows = ranked[0], math.ceil(len(ranked) / 100)
+    threshold = ranked[top_rows - 1]
+    slots = table['slots']
+    traces, distinct = [], 0
+    start = time.perf_counter()
+    for r in range(repeats):
+        sampler = optuna.samplers.TPESampler(seed=seed + r, n_startup_trials=startup, multivariate=multivariate)
+        study = optuna.create_study(direction='maximize', sampler=sampler)
+        trace, seen = [], set()
+
+        def objective_fn(trial):
+            config = tuple(trial.suggest_categorical(s['name'], list(range(len(s['choices'])))) for s in slots)
+            seen.add(config)
+            value = rewards.get(config, MIN_REWARD)
+            trace.append(value)
+            return value
+
+        study.optimize(objective_fn, n_trials=budget)
+        traces.append(trace)
+        distinct += len(seen)
+    seconds = time.perf_counter() - start
+    result = {'options': {'n_startup_trials': startup, 'multivariate': multivariate, 'optuna': optuna.__version__}}
+    result.update(summarize(traces, budget, optimum, threshold))
+    result.update({'distinctConfigs': distinct / repeats, 'seconds': seconds})
+    size = 1
+    for s in slots:
+        size *= len(s['choices'])
+    return {
+        'table': table['name'], 'configurations': size, 'rows': len(table['rows']), 'objective': objective,
+        'optimum': optimum, 'top1pct': {'rows': top_rows, 'threshold': threshold},
+        'budget': budget, 'repeats': repeats, 'seed': seed, 'checkpoints': checkpoints_for(budget),
+        'randomSearchTheory': geometric_figures(sum(v >= threshold for v in rewards.values()) / size, budget),
+        'results': {'tpe-multivariate' if multivariate else 'tpe': result},
+    }
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--table')
+    p.add_argument('--budget', type=int, default=100)
+    p.add_argument('--repeats', type=int, default=50)
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--objective', help='JSON {objectives, constraints}; default: the table\'s, else accuracy max')
+    p.add_argument('--startup', type=int, default=10, help='random trials before TPE (Optuna\'s default 10)')
+    p.add_argument('--multivariate', action='store_true', help='multivariate TPE (models interactions)')
+    p.add_argument('--json', action='store_true', help='accepted for symmetry with the CLI: the output is always JSON')
+    p.add_argument('--check', action='store_true', help=argparse.SUPPRESS)
+    a = p.parse_args()
+    if a.check:
+        req = json.load(sys.stdin)
+        rewards = [reward(req['objective'], r) for r in req['table']['rows']]
+        print(json.dumps({'rewards': rewards, 'summary': summarize(req['traces'], req['budget'], req['optimum'], req['threshold'])}))
+        return
+    if not a.table:
+        p.error('--table is required')
+    with open(a.table) as f:
+        table = json.load(f)
+    if a.objective:
+        objective = json.loads(a.objective)
+        if isinstance(objective, list):
+            objective = {'objectives': objective}
+    else:
+        objective = table.get('objective') or {'objectives': [{'metric': 'accuracy', 'goal': 'max'}]}
+    objective.setdefault('constraints', [])
+    print(json.dumps(run_tpe(table, objective, a.budget, a.repeats, a.seed, a.startup, a.multivariate)))
+
+
+if __name__ == '__main__':
+    main()
