@@ -9,6 +9,8 @@ import { benchTrain } from './bench-train';
 import { onnxInspect } from './onnx-inspect';
 import { profile } from './profile';
 import { profileCalibrate } from './profile-calibrate';
+import { report } from './report';
+import { dashboard } from './dashboard';
 import { space } from './space';
 
 /** Every command of the CLI, one module each. */
@@ -24,4 +26,6 @@ export const commands: Command[] = [
   benchTrain,
   profile,
   profileCalibrate,
+  report,
+  dashboard,
 ];
