@@ -25,5 +25,6 @@ export type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
 export { SyntheticEvaluator, type SyntheticOptions } from './synthetic';
 export { createEvaluator, createLocalEvaluator } from './evaluators';
 export { ProcessPoolEvaluator, serveWorker, type PoolOptions } from './pool';
+export { QueueEvaluator, QueueWorkerError, QueueConnectionError, queueConnectionFromEnv, startQueueWorker, type QueueEvaluatorOptions, type QueueConnectionOptions, type QueueWorker, type QueueWorkerEvent, type QueueWorkerOptions } from './queue';
 export { EXAMPLE_CONFIG } from './example';
 export { stripJsonComments } from './config';

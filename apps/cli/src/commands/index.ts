@@ -12,6 +12,7 @@ import { profileCalibrate } from './profile-calibrate';
 import { report } from './report';
 import { dashboard } from './dashboard';
 import { space } from './space';
+import { worker } from './worker';
 
 /** Every command of the CLI, one module each. */
 export const commands: Command[] = [
@@ -26,6 +27,7 @@ export const commands: Command[] = [
   benchTrain,
   profile,
   profileCalibrate,
+  worker,
   report,
   dashboard,
 ];

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createEvaluator, readConfigFile, runSearch, type EpisodeEvent, type EvaluationRecord } from '@marl-hpo/search';
+import { createEvaluator, QueueEvaluator, queueConnectionFromEnv, readConfigFile, runSearch, type EpisodeEvent, type EvaluationRecord } from '@marl-hpo/search';
 import { intFlag, UsageError, type Command, type Io } from '../cli';
 
 const fmt = (v: number | undefined, digits = 4) => (v === undefined ? '-' : Number(v.toPrecision(digits)).toString());
@@ -37,17 +37,23 @@ function summary(best: EvaluationRecord | undefined, records: EvaluationRecord[]
 
 export const search: Command = {
   path: ['search'],
-  usage: 'search --config <search.json> [--out runs/<name>] [--resume] [--workers N] [--json]',
+  usage: 'search --config <search.json> [--out runs/<name>] [--resume] [--workers N | --queue redis://host:6379/0 [--in-flight K]] [--json]',
   summary: 'Run a hyperparameter search: train, export ONNX and profile each configuration the agents propose',
-  options: { config: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, workers: { type: 'string' }, json: { type: 'boolean' } },
+  options: { config: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, workers: { type: 'string' }, queue: { type: 'string' }, 'in-flight': { type: 'string' }, json: { type: 'boolean' } },
   async run({ values }, io: Io) {
     if (typeof values['config'] !== 'string') throw new UsageError(`--config <search.json> is required (usage: marl-hpo ${search.usage})`);
     const configFile = values['config'];
     const config = readConfigFile(configFile);
-    const workers = intFlag(values, 'workers', 1, 1);
+    const queue = typeof values['queue'] === 'string' ? values['queue'] : undefined;
+    if (queue && values['workers'] !== undefined) throw new UsageError('--workers and --queue exclude each other: with --queue, start workers with marl-hpo worker and set --in-flight');
+    if (!queue && values['in-flight'] !== undefined) throw new UsageError('--in-flight needs --queue');
+    // With --queue this process coordinates: up to --in-flight evaluations wait on the queue at once.
+    const workers = queue ? intFlag(values, 'in-flight', 1, 1) : intFlag(values, 'workers', 1, 1);
     const out = typeof values['out'] === 'string' ? values['out'] : path.join('runs', config.name ?? path.basename(configFile).replace(/\.jsonc?$/, ''));
     const json = values['json'] === true;
-    const evaluator = createEvaluator(config, { workers, script: path.join(__dirname, 'eval.worker.js') });
+    const evaluator = queue
+      ? new QueueEvaluator({ connection: queueConnectionFromEnv(queue), config, out, log: (l) => !json && io.isTTY && io.err(l) })
+      : createEvaluator(config, { workers, script: path.join(__dirname, 'eval.worker.js') });
 
     const ac = new AbortController();
     const onSigint = () => {
