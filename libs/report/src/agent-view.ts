@@ -82,8 +82,8 @@ const MAX_SNAPSHOTS = 400;
  * options and seed: learning is a function of the observations and the seed) to follow the
  * tracked configuration over the run. The replay's final state is compared with agents.json.
  */
-export function agentView(agents: AgentsFile | undefined, records: ReportRecord[]): AgentView {
-  if (!agents) return { algorithm: 'unknown', notes: ['agents.json is missing: the agents\' learning cannot be shown'], history: [] };
+export function agentView(agents: AgentsFile | undefined, records: ReportRecord[], algorithm = 'unknown'): AgentView {
+  if (!agents) return { algorithm, notes: ['No agent snapshot (agents.json) to show.'], history: [] };
   const state = agents.agent;
   const slots: Slot[] = agents.slots;
   const shape = slots.map((s) => s.choices.length);

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { qualityOf } from '@marl-hpo/search';
 import type { ReportCharts } from './charts';
 import { int, longChoice, num, shape } from './format';
@@ -173,7 +175,7 @@ function topHtml(m: ReportModel): string {
 
 /** The inside of <main>: what the dashboard swaps when a run changes. */
 export function reportBody(m: ReportModel, c: ReportCharts, opts: HtmlOptions = {}): string {
-  const files = ['config.json', 'journal.jsonl', 'agents.json'].filter((f) => !m.run.problems.some((p) => p.startsWith(f)));
+  const files = ['config.json', 'journal.jsonl', 'agents.json'].filter((f) => fs.existsSync(path.join(m.run.dir, f)) && !m.run.problems.some((p) => p.startsWith(f)));
   return [
     opts.nav ?? '',
     header(m),

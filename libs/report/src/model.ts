@@ -64,8 +64,8 @@ const times = (r: number) => (r >= 10 ? r.toFixed(1) : r.toPrecision(3));
 const pct = (r: number) => `${r < 1 ? '-' : '+'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
 
 /** Baseline vs best, the paper's headline numbers: size, latency and training-time ratios, accuracy difference. */
-export function compare(baseline: ReportRecord | undefined, best: ReportRecord | undefined, quality: 'accuracy' | 'mIoU'): ComparisonRow[] {
-  const why = !baseline ? 'no baseline in the run' : !best ? 'no feasible configuration yet' : undefined;
+export function compare(baseline: ReportRecord | undefined, best: ReportRecord | undefined, quality: 'accuracy' | 'mIoU', empty = false): ComparisonRow[] {
+  const why = empty ? 'no evaluations yet' : !baseline ? 'no baseline in the run' : !best ? 'no feasible configuration yet' : undefined;
   const rows: ComparisonRow[] = [];
   const ratioRow = (metric: string, key: keyof ReportRecord['metrics'], smaller: string, larger: string) => {
     const a = baseline?.metrics[key];
@@ -121,7 +121,7 @@ export function buildModel(run: RunData): ReportModel {
   const planned = config?.budget.episodes === undefined ? undefined : config.budget.episodes + (config.baseline ? 1 : 0);
   const best = bestRecord(records);
   const baseline = records.find((r) => r.baseline);
-  const missing = [...run.problems];
+  const missing: string[] = [];
 
   if (records.length === 0) missing.push('No evaluations yet: the journal is empty or missing, so there are no charts of results, no best model and no comparison.');
   else if (planned !== undefined && records.length < planned) missing.push(`Run in progress or stopped: ${records.length} of ${planned} planned evaluations are in the journal (a stopped run continues with marl-hpo search --resume).`);
@@ -130,6 +130,7 @@ export function buildModel(run: RunData): ReportModel {
   if (!baseline && records.length > 0) missing.push(config?.baseline === false ? 'No baseline: the config has "baseline": false, so there is no baseline vs best comparison.' : 'No baseline evaluation in the journal yet.');
   else if (baseline && baseline.status !== 'ok') missing.push(`The baseline is ${baseline.status} (${baseline.error ?? baseline.violations.join('; ')}): only its static cost (parameters, MACs) is known.`);
   if (best && !best.ops) missing.push('No per-op latency for the best model (the evaluation was not profiled with --ops).');
+  missing.push(...run.problems);
 
   const front = paretoFront(records);
   if (best && front.length === 0) missing.push(`No Pareto front: no feasible evaluation has both ${quality} and latency.`);
@@ -145,8 +146,8 @@ export function buildModel(run: RunData): ReportModel {
     front,
     top: topConfigurations(records).map((record) => ({ record, layers: layerTable(run, record.values) })),
     bestLayers: best ? layerTable(run, best.values) : undefined,
-    comparison: compare(baseline, best, quality),
-    agent: agentView(run.agents, records),
+    comparison: compare(baseline, best, quality, records.length === 0),
+    agent: agentView(run.agents, records, config?.algorithm),
     missing,
   };
 }
