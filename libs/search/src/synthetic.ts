@@ -10,6 +10,9 @@ export interface SyntheticOptions {
   failEvery?: number;
 }
 
+/** Written by the busy loop so the arithmetic is not optimised away. */
+let spin = 0;
+
 /** FNV-1a of a string, in [0, 1). */
 function hash01(s: string): number {
   let h = 0x811c9dc5;
@@ -40,8 +43,15 @@ export class SyntheticEvaluator implements Evaluator {
     const h = hash01(key);
     if (this.opts.failEvery && Math.floor(h * 1e6) % this.opts.failEvery === 0) throw new Error(`synthetic failure for ${key}`);
     if (this.opts.busySeconds) {
-      const end = process.hrtime.bigint() + BigInt(Math.round(this.opts.busySeconds * 1e9));
-      while (process.hrtime.bigint() < end) if (signal.aborted) break;
+      // CPU time, not wall time: like training, it takes longer when processes share a core.
+      // Arithmetic between the clock reads keeps it in user space (getrusage is a system call).
+      const start = process.cpuUsage();
+      const target = this.opts.busySeconds * 1e6;
+      for (;;) {
+        for (let i = 0; i < 50_000; i++) spin += Math.sqrt(i + spin);
+        const used = process.cpuUsage(start);
+        if (used.user + used.system >= target || signal.aborted) break;
+      }
     }
     if (this.opts.sleepSeconds) await sleep(this.opts.sleepSeconds * 1000, signal);
     if (signal.aborted) throw new Error('aborted');
