@@ -26,7 +26,7 @@ const comparable = (records: EvaluationRecord[]) => records.map(({ time: _t, tim
 
 test('search --json prints one line per episode and writes the run folder', () => {
   const out = path.join(dir, 'json');
-  const r = cli(['search', '--config', write('a.json', { ...synthetic, budget: { episodes: 6 } }), '--out', out, '--json']);
+  const r = cli(['search', '--config', write('a.json', { ...synthetic, budget: { episodes: 6 }, constraints: [] }), '--out', out, '--json']);
   expect(r.code).toBe(0);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   expect(lines.map((l) => l.type)).toEqual([...Array(6).fill('episode'), 'done']);
@@ -102,7 +102,7 @@ test('SIGINT stops cleanly after writing; SIGKILL loses at most the evaluation i
 
 test('--workers 2 evaluates in worker processes; a crashing evaluation is recorded and the search goes on', () => {
   const out = path.join(dir, 'workers');
-  const r = cli(['search', '--config', write('w.json', { ...synthetic, budget: { episodes: 12 }, synthetic: { sleepSeconds: 0.05, failEvery: 3 } }), '--out', out, '--workers', '2', '--json']);
+  const r = cli(['search', '--config', write('w.json', { ...synthetic, constraints: [], budget: { episodes: 12 }, synthetic: { sleepSeconds: 0.05, failEvery: 3 } }), '--out', out, '--workers', '2', '--json']);
   expect(r.code).toBe(0);
   const { records } = readJournal(path.join(out, 'journal.jsonl'));
   expect(records).toHaveLength(12);

@@ -47,10 +47,14 @@ export const searchConfigSchema = z
   .object({
     name: z.string().optional().describe('run name (default: the config file name)'),
     template: z.string().describe('vgg, inception, unet, or custom:<file.json>'),
+    templateOptions: z
+      .object({ batchNorm: z.boolean().optional().describe('vgg, inception: batch norm after every conv (trains much faster from scratch)') })
+      .strict()
+      .default({}),
     dataset,
     budget: z
       .object({
-        episodes: z.number().int().positive().optional().describe('number of configurations to evaluate'),
+        episodes: z.number().int().positive().optional().describe('configurations to evaluate (trained); ones rejected by a hard constraint before training, or already evaluated, are free'),
         seconds: z.number().positive().optional().describe('wall-clock limit; no new episode starts after it'),
       })
       .strict()

@@ -1,6 +1,7 @@
 import { getTemplate } from '@marl-hpo/arch';
 import type { SearchConfig } from './config';
 import type { Evaluator } from './evaluator';
+import { PipelineEvaluator } from './pipeline';
 import { ProcessPoolEvaluator, type PoolOptions } from './pool';
 import { SyntheticEvaluator } from './synthetic';
 
@@ -10,8 +11,7 @@ export function createLocalEvaluator(config: SearchConfig): Evaluator {
     const t = getTemplate(config.template);
     return new SyntheticEvaluator({ input: t.defaults.input, classes: t.defaults.classes, task: t.task }, config.synthetic);
   }
-  // The train/export/profile pipeline lands with libs/trainer (pipeline.pending).
-  throw Object.assign(new Error('the training pipeline is not built yet: use "synthetic" in the config'), { userError: true });
+  return new PipelineEvaluator(config);
 }
 
 /** In-process for one worker; a pool of isolated worker processes for more. */

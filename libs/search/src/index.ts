@@ -24,6 +24,7 @@ export { runSearch, type EpisodeEvent, type SearchOptions, type SearchResult } f
 export type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
 export { SyntheticEvaluator, type SyntheticOptions } from './synthetic';
 export { createEvaluator, createLocalEvaluator } from './evaluators';
+export { PipelineEvaluator } from './pipeline';
 export { ProcessPoolEvaluator, serveWorker, type PoolOptions } from './pool';
 export { QueueEvaluator, QueueWorkerError, QueueConnectionError, queueConnectionFromEnv, startQueueWorker, type QueueEvaluatorOptions, type QueueConnectionOptions, type QueueWorker, type QueueWorkerEvent, type QueueWorkerOptions } from './queue';
 export { EXAMPLE_CONFIG } from './example';

@@ -25,6 +25,8 @@ export interface EvaluationRecord {
   /** Constraints violated, e.g. "params 250000 > max 200000". */
   violations: string[];
   error?: string;
+  /** Not evaluated: it cannot be built, or a hard constraint failed on the static cost model. Free, like cached ones. */
+  skipped?: boolean;
   /** The episode whose evaluation was reused (same configuration and fidelity). */
   cachedFrom?: number;
   /** The template's baseline, evaluated before the agents' first proposal. */

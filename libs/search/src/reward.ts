@@ -20,7 +20,7 @@
  * constraint names (a constraint that cannot be checked is not satisfied).
  */
 
-export const METRICS = ['accuracy', 'mIoU', 'loss', 'latencyMs', 'latencyP90Ms', 'params', 'macs', 'trainSeconds', 'onnxBytes'] as const;
+export const METRICS = ['accuracy', 'mIoU', 'pixelAccuracy', 'loss', 'latencyMs', 'latencyP90Ms', 'params', 'macs', 'trainSeconds', 'onnxBytes'] as const;
 export type MetricName = (typeof METRICS)[number];
 export type Metrics = Partial<Record<MetricName, number>>;
 

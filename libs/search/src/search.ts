@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { canonicalJson, getTemplate, indexesOf, summarize, valuesOf, type ArchitectureIR, type ConfigValues, type SearchSpace, type Template, type TemplateOptions } from '@marl-hpo/arch';
+import { canonicalJson, getTemplate, indexesOf, spaceSize, summarize, valuesOf, type ArchitectureIR, type ConfigValues, type SearchSpace, type Template, type TemplateOptions } from '@marl-hpo/arch';
 import { createAgent, type Agent } from '@marl-hpo/agents';
 import { writeFileAtomic } from './atomic';
 import { ConfigError, type SearchConfig } from './config';
@@ -11,6 +11,11 @@ import { RunDir } from './run-dir';
 
 /** Agents plan their exploration over this many episodes when the budget is wall-clock only. */
 const DEFAULT_AGENT_BUDGET = 100;
+/**
+ * Episodes that cost nothing (a hard constraint failed on the cost model, or a cached result)
+ * do not count against the episode budget; this bounds them, for spaces that are mostly infeasible.
+ */
+const MAX_STEPS_PER_EPISODE = 20;
 
 export interface SearchOptions {
   /** The run folder, e.g. runs/<name>. */
@@ -66,6 +71,8 @@ interface Finished {
 const cacheKey = (values: ConfigValues, fidelity: Fidelity) => canonicalJson({ values, fidelity });
 const isUserError = (e: unknown) => e instanceof Error && (e as { userError?: unknown }).userError === true;
 const learnedFrom = (r: EvaluationRecord) => r.observed !== false;
+/** An episode the agents learned from that cost an evaluation (counts against the budget). */
+const costly = (r: EvaluationRecord) => learnedFrom(r) && ((r.cachedFrom === undefined && !r.skipped) || r.promotedFrom !== undefined);
 
 /**
  * One search: agents propose, the evaluator trains/exports/profiles, the global reward goes
@@ -87,7 +94,7 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
   if (template.task !== dataset.task) {
     throw new ConfigError(`template: '${config.template}' is a ${template.task} template but dataset '${datasetSpec(config)}' is for ${dataset.task}`);
   }
-  const templateOpts: TemplateOptions = { input: dataset.input, classes: dataset.classes };
+  const templateOpts: TemplateOptions = { input: dataset.input, classes: dataset.classes, ...config.templateOptions };
   const space = template.space(templateOpts);
   const spec: RewardSpec = { objectives: config.objectives, constraints: config.constraints };
   const full: Fidelity = { epochs: config.trainer.epochs };
@@ -112,7 +119,8 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
   let best = bestOf(records.filter(isFull));
   restoreBest(run, best);
   const journal = new JournalWriter(run.journal, readJournal(run.journal).validBytes);
-  let episodes = records.filter(learnedFrom).length;
+  let steps = records.filter(learnedFrom).length;
+  let episodes = records.filter(costly).length;
   const resumedEpisodes = episodes;
   opts.onStart?.({ resumed: episodes, total, dataset });
 
@@ -128,7 +136,9 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
   let fatal: unknown;
 
   const timeUp = () => config.budget.seconds !== undefined && (Date.now() - started) / 1000 >= config.budget.seconds;
-  const budgetLeft = () => total === undefined || episodes + openProposals < total;
+  // Nothing left to learn once every configuration has a result at full fidelity.
+  const exhausted = () => [...cache.values()].filter(isFull).length >= spaceSize(space);
+  const budgetLeft = () => !exhausted() && (total === undefined || (episodes + openProposals < total && steps + openProposals < total * MAX_STEPS_PER_EPISODE));
   let baselineWanted = config.baseline && !records.some((r) => r.baseline);
 
   const nextProposal = (): Task => {
@@ -196,7 +206,8 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
       queue.push({ config: record.config, values: record.values, fidelity: full, baseline: false, screen: false, promotedFrom: episode });
     } else {
       agent.observe(record.config, record.reward);
-      episodes++;
+      steps++;
+      if (costly(record)) episodes++;
       openProposals--;
     }
     if (improves) {
@@ -256,14 +267,14 @@ function toRecord(episode: number, f: Finished, spec: RewardSpec, cached: Evalua
     time: new Date().toISOString(),
   };
   const timings = { ...f.outcome?.timings, total: f.seconds };
-  if (!f.ir) return { ...base, status: 'infeasible', metrics: {}, reward: MIN_REWARD, violations: [f.error ?? 'cannot build'], error: f.error, timings };
+  if (!f.ir) return { ...base, status: 'infeasible', skipped: true, metrics: {}, reward: MIN_REWARD, violations: [f.error ?? 'cannot build'], error: f.error, timings };
   const cost = summarize(f.ir);
   const staticMetrics: Metrics = { params: cost.params, macs: cost.macs };
   if (f.error !== undefined) return { ...base, status: 'failed', metrics: staticMetrics, reward: MIN_REWARD, violations: [], error: f.error, timings };
   if (!f.outcome) {
     if (cached) return { ...base, status: cached.status, metrics: cached.metrics, reward: cached.reward, violations: cached.violations, cachedFrom: cached.episode, ...(cached.ops ? { ops: cached.ops } : {}), timings };
     // A hard constraint on the static cost model failed: no training.
-    return { ...base, status: 'infeasible', metrics: staticMetrics, reward: MIN_REWARD, violations: violatedConstraints(spec, staticMetrics), timings };
+    return { ...base, status: 'infeasible', skipped: true, metrics: staticMetrics, reward: MIN_REWARD, violations: violatedConstraints(spec, staticMetrics), timings };
   }
   const { ops, ...measured } = f.outcome.metrics as Metrics & { ops?: EvaluationRecord['ops'] };
   const metrics: Metrics = { ...staticMetrics, ...measured };

@@ -30,7 +30,7 @@ interface ModuleChoice {
 
 const scaled = (w: number, s: number) => Math.max(1, Math.round(w * s));
 const pool = (name: string): Node => ({ kind: 'maxPool', name, size: 3, stride: 2, padding: 'same' });
-const conv = (name: string, filters: number, kernel: number, stride = 1): Node => ({ kind: 'conv2d', name, filters, kernel, stride, padding: 'same', activation: 'relu', batchNorm: false });
+const conv = (name: string, filters: number, kernel: number, bn: boolean, stride = 1): Node => ({ kind: 'conv2d', name, filters, kernel, stride, padding: 'same', activation: 'relu', batchNorm: bn });
 
 function slots(): Slot[] {
   return [
@@ -44,9 +44,9 @@ function slots(): Slot[] {
  * pool); small ones (e.g. 28x28) use the same convs at stride 1 with a single pooling, so the
  * modules see 1/2 of the input instead of 1/8.
  */
-function stem(large: boolean, s: number): Node[] {
-  if (large) return [conv('stem1', scaled(64, s), 7, 2), pool('stem1pool'), conv('stem2', scaled(64, s), 1), conv('stem3', scaled(192, s), 3), pool('stem3pool')];
-  return [conv('stem1', scaled(64, s), 3), conv('stem2', scaled(64, s), 1), conv('stem3', scaled(192, s), 3), pool('stem3pool')];
+function stem(large: boolean, s: number, bn: boolean): Node[] {
+  if (large) return [conv('stem1', scaled(64, s), 7, bn, 2), pool('stem1pool'), conv('stem2', scaled(64, s), 1, bn), conv('stem3', scaled(192, s), 3, bn), pool('stem3pool')];
+  return [conv('stem1', scaled(64, s), 3, bn), conv('stem2', scaled(64, s), 1, bn), conv('stem3', scaled(192, s), 3, bn), pool('stem3pool')];
 }
 
 export const inception: Template = {
@@ -59,7 +59,8 @@ export const inception: Template = {
   instantiate(values: ConfigValues, opts?: Partial<TemplateOptions>) {
     const o = resolve(inception.defaults, opts);
     indexesOf({ slots: slots() }, values);
-    const layers: Node[] = stem(Math.min(o.input[0], o.input[1]) >= LARGE_INPUT, values['stem'] as number);
+    const bn = o.batchNorm ?? false;
+    const layers: Node[] = stem(Math.min(o.input[0], o.input[1]) >= LARGE_INPUT, values['stem'] as number, bn);
     for (const [name, w] of MODULES) {
       const { scale, with5x5 } = values[`inc${name}`] as ModuleChoice;
       layers.push({
@@ -71,7 +72,7 @@ export const inception: Template = {
         b5x5reduce: with5x5 ? scaled(w.b5x5reduce, scale) : 0,
         b5x5: with5x5 ? scaled(w.b5x5, scale) : 0,
         poolProj: scaled(w.poolProj, scale),
-        batchNorm: false,
+        batchNorm: bn,
       });
       if (POOL_AFTER.has(name)) layers.push(pool(`inc${name}pool`));
     }

@@ -5,6 +5,8 @@ import type { ConfigValues, SearchSpace } from '../space';
 export interface TemplateOptions {
   input: Shape;
   classes: number;
+  /** vgg, inception: batch norm after every conv (VGG-16-BN style; trains much faster from scratch). Default false, as the originals. */
+  batchNorm?: boolean;
 }
 
 /**
@@ -30,5 +32,5 @@ export function widthChoices(width: number, min = 4): number[] {
 }
 
 export function resolve(defaults: TemplateOptions, opts: Partial<TemplateOptions> = {}): TemplateOptions {
-  return { input: opts.input ?? defaults.input, classes: opts.classes ?? defaults.classes };
+  return { input: opts.input ?? defaults.input, classes: opts.classes ?? defaults.classes, batchNorm: opts.batchNorm ?? defaults.batchNorm ?? false };
 }

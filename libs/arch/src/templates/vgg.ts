@@ -62,7 +62,7 @@ export const vgg: Template = {
     for (let b = 1; b <= blocks; b++) {
       for (let c = 1; c <= CONVS[b - 1]; c++) {
         const { filters, kernel } = values[`b${b}c${c}`] as ConvChoice;
-        layers.push({ kind: 'conv2d', name: `b${b}c${c}`, filters, kernel, stride: 1, padding: 'same', activation: 'relu', batchNorm: false });
+        layers.push({ kind: 'conv2d', name: `b${b}c${c}`, filters, kernel, stride: 1, padding: 'same', activation: 'relu', batchNorm: o.batchNorm ?? false });
       }
       layers.push({ kind: values[`b${b}pool`] === 'avg' ? 'avgPool' : 'maxPool', name: `b${b}pool`, size: 2, stride: 2, padding: 'valid' });
     }
