@@ -25,6 +25,8 @@ export interface EvalOutcome {
   onnx?: Uint8Array;
   /** Seconds per stage, e.g. {train, export, profile}. */
   timings: Record<string, number>;
+  /** Time per ONNX op type, when the profiler was asked for it (profiler.ops). */
+  ops?: { opType: string; ms: number; share: number; nodes: number }[];
 }
 
 /**

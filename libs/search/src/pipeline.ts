@@ -1,6 +1,6 @@
 import { loadDataset, type Dataset, type DataOptions } from '@marl-hpo/data';
 import { exportOnnx } from '@marl-hpo/onnx';
-import { measure } from '@marl-hpo/profiler';
+import { ensureBackend, measure, resolveOptions } from '@marl-hpo/profiler';
 import { train } from '@marl-hpo/trainer';
 import type { SearchConfig } from './config';
 import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
@@ -28,7 +28,10 @@ export class PipelineEvaluator implements Evaluator {
     return this.dataset;
   }
 
+  /** Loads the dataset and checks the profiler settings, so a bad config fails before any training. */
   async prepare(): Promise<DatasetInfo> {
+    const profiler = resolveOptions({ ...SEARCH_PROFILE_DEFAULTS, ...this.config.profiler }, 'profiler');
+    for (const backend of profiler.backends) await ensureBackend(backend);
     const ds = await this.load();
     return { input: ds.shape, classes: ds.classes.length, task: ds.task };
   }
@@ -57,14 +60,14 @@ export class PipelineEvaluator implements Evaluator {
     const exportTime = seconds(start);
 
     start = performance.now();
-    const { backend, ...profilerOptions } = this.config.profiler;
-    const latency = await measure(onnx, { ...SEARCH_PROFILE_DEFAULTS, ...profilerOptions, backend });
+    const latency = await measure(onnx, { ...SEARCH_PROFILE_DEFAULTS, ...this.config.profiler });
     const profileTime = seconds(start);
 
     return {
       metrics: { ...quality, trainSeconds: trained.trainSeconds, latencyMs: latency.p50Ms, latencyP90Ms: latency.p90Ms, onnxBytes: onnx.length },
       onnx,
       timings: { train: trainTime, export: exportTime, profile: profileTime },
+      ...(latency.ops ? { ops: latency.ops } : {}),
     };
   }
 

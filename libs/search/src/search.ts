@@ -276,8 +276,8 @@ function toRecord(episode: number, f: Finished, spec: RewardSpec, cached: Evalua
     // A hard constraint on the static cost model failed: no training.
     return { ...base, status: 'infeasible', skipped: true, metrics: staticMetrics, reward: MIN_REWARD, violations: violatedConstraints(spec, staticMetrics), timings };
   }
-  const { ops, ...measured } = f.outcome.metrics as Metrics & { ops?: EvaluationRecord['ops'] };
-  const metrics: Metrics = { ...staticMetrics, ...measured };
+  const { ops } = f.outcome;
+  const metrics: Metrics = { ...staticMetrics, ...f.outcome.metrics };
   const r = computeReward(spec, metrics);
   return { ...base, status: r.feasible ? 'ok' : 'infeasible', metrics, reward: r.reward, violations: r.feasible ? [] : [r.reason ?? 'infeasible'], ...(ops ? { ops } : {}), timings };
 }
