@@ -46,7 +46,7 @@ pts = sorted((r['metrics']['latencyMs'], -r['metrics']['accuracy'], r['episode']
 front, q = [], -1
 for lat, negq, ep in pts:
     if -negq > q: front.append(ep); q = -negq
-print(json.dumps({'best': best['episode'], 'reward': best['reward'], 'params': best['metrics']['params'] / base['metrics']['params'],
+print(json.dumps({'records': len(recs), 'best': best['episode'], 'reward': best['reward'], 'params': best['metrics']['params'] / base['metrics']['params'],
                   'latency': best['metrics']['latencyMs'] / base['metrics']['latencyMs'], 'acc': best['metrics']['accuracy'] - base['metrics']['accuracy'],
                   'train': best['metrics']['trainSeconds'] / base['metrics']['trainSeconds'], 'top': top[:10], 'front': front}))`;
   const r = spawnSync('/usr/bin/python3', ['-c', script, journal], { encoding: 'utf8' });
@@ -61,7 +61,8 @@ test('report --json agrees with a Python reading of the journal; the HTML is sel
   expect(r.stderr).toBe('');
   const j = JSON.parse(r.stdout);
   const py = pythonSummary(path.join(run, 'journal.jsonl'));
-  expect(j.episodes).toBe(41);
+  expect(j.evaluations).toBe(41);
+  expect(j.records).toBe(py.records);
   expect(j.best).toEqual({ episode: py.best, reward: py.reward });
   expect(j.top).toEqual(py.top);
   const ratio = (m: string) => j.comparison.find((c: { metric: string }) => c.metric === m);

@@ -105,23 +105,25 @@ export function agentView(agents: AgentsFile | undefined, records: ReportRecord[
     view.notes.push(`agents.json: ${(e as Error).message}`);
     return view;
   }
-  if (!view.tracks || records.length === 0) return view;
+  if (!view.tracks || !records.some((r) => r.observed !== false)) return view;
 
   try {
     const agent = createAgent(state.algorithm, { slots }, { ...state.options, seed: state.seed, budget: state.budget });
-    const stride = Math.max(1, Math.ceil(records.length / MAX_SNAPSHOTS));
+    // The agents learn from every record but promoted screens (they learn from the full evaluation).
+    const observed = records.filter((r) => r.observed !== false);
+    const stride = Math.max(1, Math.ceil(observed.length / MAX_SNAPSHOTS));
     let last: AgentState | undefined;
-    records.forEach((r, k) => {
+    observed.forEach((r, k) => {
       agent.observe(r.config, r.reward);
-      if (k % stride === 0 || k === records.length - 1) {
+      if (k % stride === 0 || k === observed.length - 1) {
         last = agent.state();
         const config = tracked(last, shape);
         if (config) view.history.push({ episode: r.episode, config });
       }
     });
     if (stride > 1) view.notes.push(`The ${view.tracks} is sampled every ${stride} episodes.`);
-    if (state.observed !== records.length) {
-      view.notes.push(`agents.json holds ${state.observed} observations and the journal ${records.length} (written while the search runs): tables are from agents.json, the history from the journal.`);
+    if (state.observed !== observed.length) {
+      view.notes.push(`agents.json holds ${state.observed} observations and the journal ${observed.length} (written while the search runs): tables are from agents.json, the history from the journal.`);
     } else if (last && canonicalJson(last.data) !== canonicalJson(state.data)) {
       view.notes.push('Replaying the journal does not reproduce agents.json (different agents version or options?): the history may differ from what the search saw.');
     }

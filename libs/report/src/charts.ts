@@ -39,11 +39,13 @@ function style(r: ReportRecord, best: ReportRecord | undefined): { color: string
   if (r.status === 'failed') return { color: COLORS.failed, shape: 'cross', r: 3.5 };
   if (r.status === 'infeasible') return { color: COLORS.infeasible, shape: 'triangle', r: 3.5 };
   if (r.cachedFrom !== undefined) return { color: COLORS.cached, shape: 'ring', r: 3.5 };
+  if (r.screen) return { color: COLORS.screen, shape: 'square', r: 2.6 };
   return { color: COLORS.ok, shape: 'circle', r: 3.5 };
 }
 
 const LEGEND: Record<string, LegendItem> = {
   ok: { label: 'evaluated', color: COLORS.ok, shape: 'circle' },
+  screen: { label: 'screening (lower fidelity)', color: COLORS.screen, shape: 'square' },
   cached: { label: 'cached (repeat)', color: COLORS.cached, shape: 'ring' },
   infeasible: { label: 'infeasible', color: COLORS.infeasible, shape: 'triangle' },
   failed: { label: 'failed', color: COLORS.failed, shape: 'cross' },
@@ -53,7 +55,13 @@ const LEGEND: Record<string, LegendItem> = {
 
 function legendFor(records: ReportRecord[], m: ReportModel): LegendItem[] {
   const has = (k: string) =>
-    records.some((r) => (k === 'cached' ? r.cachedFrom !== undefined && r.status === 'ok' : k === 'baseline' ? r.baseline && r !== m.best : k === 'best' ? r === m.best : r.status === k && r.cachedFrom === undefined));
+    records.some((r) => {
+      if (r === m.best) return k === 'best';
+      if (r.baseline) return k === 'baseline';
+      if (r.status !== 'ok') return r.status === k;
+      if (r.cachedFrom !== undefined) return k === 'cached';
+      return k === (r.screen ? 'screen' : 'ok');
+    });
   return Object.keys(LEGEND).filter(has).map((k) => LEGEND[k]);
 }
 
@@ -62,8 +70,9 @@ function rewardChart(m: ReportModel): Chart {
   const points: XYPoint[] = rs.map((r) => ({ x: r.episode, y: r.reward, ...style(r, m.best), tip: describe(r, m.quality) }));
   const bestSoFar: [number, number][] = [];
   let top = -Infinity;
+  const full = new Set(m.full);
   for (const r of rs) {
-    if (r.status === 'ok' && r.reward > top) top = r.reward;
+    if (r.status === 'ok' && full.has(r) && r.reward > top) top = r.reward;
     if (Number.isFinite(top)) bestSoFar.push([r.episode, top]);
   }
   const window = Math.max(5, Math.round(rs.length / 12));
@@ -92,7 +101,7 @@ function rewardChart(m: ReportModel): Chart {
 const wide = (xs: number[]) => xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) > 20;
 
 function paretoChart(m: ReportModel): Chart {
-  const rs = m.run.records.filter((r) => r.status === 'ok' && r.cachedFrom === undefined && qualityOf(r) !== undefined && r.metrics.latencyMs !== undefined);
+  const rs = m.full.filter((r) => r.status === 'ok' && r.cachedFrom === undefined && qualityOf(r) !== undefined && r.metrics.latencyMs !== undefined);
   const onFront = new Set(m.front.map((p) => p.episode));
   const baseline = m.baseline && m.baseline.status === 'ok' && !rs.includes(m.baseline) ? [m.baseline] : [];
   const shown = [...rs, ...baseline];
@@ -111,13 +120,13 @@ function paretoChart(m: ReportModel): Chart {
     points,
     lines: [{ points: m.front.map((p) => [p.latencyMs, p.quality]), color: COLORS.front, step: true, width: 1.6 }],
     legend: [...legend, { label: 'Pareto front', color: COLORS.front, shape: 'line' }],
-    caption: `Feasible evaluations (repeats removed). The front joins the configurations that no other beats on both ${m.quality} and latency.`,
+    caption: `Feasible evaluations at full fidelity (repeats removed). The front joins the configurations that no other beats on both ${m.quality} and latency.`,
     empty: m.run.records.length ? `no feasible evaluation with ${m.quality} and latency yet` : 'no evaluations yet',
   });
 }
 
 function paramsChart(m: ReportModel): Chart {
-  const rs = m.run.records.filter((r) => (r.status === 'ok' || r.baseline) && r.cachedFrom === undefined && qualityOf(r) !== undefined && r.metrics.params !== undefined);
+  const rs = m.full.filter((r) => (r.status === 'ok' || r.baseline) && r.cachedFrom === undefined && qualityOf(r) !== undefined && r.metrics.params !== undefined);
   const points: XYPoint[] = rs.map((r) => ({ x: r.metrics.params as number, y: qualityOf(r) as number, ...style(r, m.best), tip: describe(r, m.quality) }));
   return xyChart({
     id: 'params',

@@ -87,3 +87,17 @@ test('a port in use is a one-line user error', async () => {
   expect(err.message).toBe(`--port ${dash.port}: already in use on 127.0.0.1 (choose another port, or --port 0 for a free one)`);
   await expect(startDashboard({ root: path.join(root, 'missing') })).rejects.toThrow(/missing: no such folder of runs/);
 });
+
+test('--images keeps every run\'s charts written outside the run folders', async () => {
+  const images = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-images-'));
+  const before = snapshot(root);
+  const d = await startDashboard({ root, port: 0, images, refreshMs: 100 });
+  try {
+    const want = ['alpha/reward.svg', 'alpha/reward.png', 'alpha/greedy.png', 'empty/reward.svg'].map((f) => path.join(images, f));
+    for (let i = 0; i < 100 && !want.every((f) => fs.existsSync(f)); i++) await new Promise((r) => setTimeout(r, 100));
+    for (const f of want) expect(fs.existsSync(f)).toBe(true);
+  } finally {
+    await d.close();
+  }
+  expect(snapshot(root)).toEqual(before);
+});

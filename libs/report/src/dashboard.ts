@@ -110,8 +110,25 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       built = { version, error: (e as Error).message.split('\n')[0] };
     }
     cache.set(run.name, built);
-    if (opts.images && built.report) void writeImages(allCharts(built.report.charts), path.join(opts.images, run.name)).catch((e) => opts.onWarning?.((e as Error).message));
+    if (opts.images && built.report) exportImages(run.name, built.report);
     return built;
+  };
+
+  // One export per run at a time; a change during an export is written when it ends (PNGs take seconds).
+  const exporting = new Map<string, Report | undefined>();
+  const exportImages = (name: string, report: Report) => {
+    if (exporting.has(name)) {
+      exporting.set(name, report);
+      return;
+    }
+    exporting.set(name, undefined);
+    writeImages(allCharts(report.charts), path.join(opts.images as string, name))
+      .catch((e) => opts.onWarning?.((e as Error).message))
+      .finally(() => {
+        const next = exporting.get(name);
+        exporting.delete(name);
+        if (next) exportImages(name, next);
+      });
   };
 
   const nav = (name?: string) => `<nav><a href="/">all runs</a>${name ? `<b>${esc(name)}</b>` : ''}<span id="live">live</span></nav>`;

@@ -76,7 +76,8 @@ function cards(m: ReportModel): string {
   const c = m.counts;
   const b = m.best;
   const items: [string, string][] = [
-    [`${m.run.records.length}${m.planned !== undefined ? ` / ${m.planned}` : ''}`, 'evaluations'],
+    [`${m.done}${m.planned !== undefined ? ` / ${m.planned}` : ''}`, 'evaluations (budget)'],
+    [String(m.run.records.length), 'journal records'],
     [`${c.ok} / ${c.infeasible} / ${c.failed}`, 'ok / infeasible / failed'],
     [String(c.cached), 'cached repeats'],
     [b ? num(b.reward, 4) : '-', b ? `best reward (episode ${b.episode})` : 'best reward'],

@@ -22,8 +22,11 @@ export interface OpTime {
   nodes: number;
 }
 
-/** An evaluation record, plus the per-op latency an evaluation may carry. */
-export type ReportRecord = EvaluationRecord & { ops?: OpTime[] };
+/**
+ * An evaluation record. The optional fields are listed here too so that journals from before
+ * and after they were added read the same: per-op latency, and the multi-fidelity/skip marks.
+ */
+export type ReportRecord = EvaluationRecord & { ops?: OpTime[]; skipped?: boolean; screen?: boolean; promoted?: boolean; promotedFrom?: number; observed?: boolean };
 
 /** Everything read from one run folder; nothing here is ever written back. */
 export interface RunData {

@@ -25,6 +25,10 @@ export interface ReportModel {
   quality: 'accuracy' | 'mIoU';
   /** Evaluations the budget plans (agents' episodes + the baseline), undefined for a wall-clock budget. */
   planned?: number;
+  /** Evaluations that count against the budget (the search's rule: cached, skipped and promoted screens are free). */
+  done: number;
+  /** Records at the search's full fidelity (multi-fidelity screens excluded): best, front and top-10 come from these. */
+  full: ReportRecord[];
   counts: { ok: number; infeasible: number; failed: number; cached: number };
   best?: ReportRecord;
   baseline?: ReportRecord;
@@ -36,6 +40,18 @@ export interface ReportModel {
   agent: AgentView;
   /** What the report cannot show, one sentence each. */
   missing: string[];
+}
+
+/**
+ * The rules of libs/search/src/search.ts, which does not export them: a record the agents
+ * learned from (a promoted screen is not), one that cost an evaluation, one at full fidelity.
+ */
+export const learnedFrom = (r: ReportRecord) => r.observed !== false;
+export const costly = (r: ReportRecord) => learnedFrom(r) && ((r.cachedFrom === undefined && !r.skipped) || r.promotedFrom !== undefined);
+export function isFull(run: RunData): (r: ReportRecord) => boolean {
+  if (!run.config) return (r) => !r.screen;
+  const full = canonicalJson({ epochs: run.config.trainer.epochs });
+  return (r) => canonicalJson(r.fidelity) === full;
 }
 
 /** The best feasible record: highest reward, earliest on ties (the search's own rule). */
@@ -100,7 +116,7 @@ function layerTable(run: RunData, values: ReportRecord['values']): LayerTable {
   const template = run.config?.template ?? agents?.template;
   if (!agents || !template) return { error: 'agents.json (input shape and classes) is missing' };
   try {
-    const ir = getTemplate(template).instantiate(values, { input: agents.input, classes: agents.classes });
+    const ir = getTemplate(template).instantiate(values, { input: agents.input, classes: agents.classes, ...run.config?.templateOptions });
     return { summary: summarize(ir) };
   } catch (e) {
     return { error: (e as Error).message.split('\n')[0] };
@@ -119,12 +135,14 @@ export function buildModel(run: RunData): ReportModel {
   }
   const config = run.config;
   const planned = config?.budget.episodes === undefined ? undefined : config.budget.episodes + (config.baseline ? 1 : 0);
-  const best = bestRecord(records);
+  const done = records.filter(costly).length;
+  const full = records.filter(isFull(run));
+  const best = bestRecord(full);
   const baseline = records.find((r) => r.baseline);
   const missing: string[] = [];
 
   if (records.length === 0) missing.push('No evaluations yet: the journal is empty or missing, so there are no charts of results, no best model and no comparison.');
-  else if (planned !== undefined && records.length < planned) missing.push(`Run in progress or stopped: ${records.length} of ${planned} planned evaluations are in the journal (a stopped run continues with marl-hpo search --resume).`);
+  else if (planned !== undefined && done < planned) missing.push(`Run in progress or stopped: ${done} of ${planned} planned evaluations are in the journal (a stopped run continues with marl-hpo search --resume).`);
   if (run.truncatedTail) missing.push('The journal ends with a half-written line (an evaluation being written, or a crash during the write): it is ignored.');
   if (records.length > 0 && !best) missing.push('No feasible evaluation yet: no best model, no Pareto front.');
   if (!baseline && records.length > 0) missing.push(config?.baseline === false ? 'No baseline: the config has "baseline": false, so there is no baseline vs best comparison.' : 'No baseline evaluation in the journal yet.');
@@ -132,7 +150,7 @@ export function buildModel(run: RunData): ReportModel {
   if (best && !best.ops) missing.push('No per-op latency for the best model (the evaluation was not profiled with --ops).');
   missing.push(...run.problems);
 
-  const front = paretoFront(records);
+  const front = paretoFront(full);
   if (best && front.length === 0) missing.push(`No Pareto front: no feasible evaluation has both ${quality} and latency.`);
 
   return {
@@ -140,11 +158,13 @@ export function buildModel(run: RunData): ReportModel {
     title: config?.name ?? run.name,
     quality,
     planned,
+    done,
+    full,
     counts,
     best,
     baseline,
     front,
-    top: topConfigurations(records).map((record) => ({ record, layers: layerTable(run, record.values) })),
+    top: topConfigurations(full).map((record) => ({ record, layers: layerTable(run, record.values) })),
     bestLayers: best ? layerTable(run, best.values) : undefined,
     comparison: compare(baseline, best, quality, records.length === 0),
     agent: agentView(run.agents, records, config?.algorithm),
@@ -154,8 +174,8 @@ export function buildModel(run: RunData): ReportModel {
 
 /** One-line status of a run, for the dashboard's list and the CLI. */
 export function statusLine(m: ReportModel): string {
-  const n = m.run.records.length;
   const of = m.planned !== undefined ? ` of ${m.planned}` : '';
+  const free = m.run.records.length - m.done;
   const best = m.best ? `best reward ${num(m.best.reward, 4)} (episode ${m.best.episode})` : 'no feasible configuration yet';
-  return `${n}${of} evaluations, ${best}`;
+  return `${m.done}${of} evaluations${free ? ` (+${free} free: cached, skipped or screened)` : ''}, ${best}`;
 }

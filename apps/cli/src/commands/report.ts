@@ -29,8 +29,9 @@ export const report: Command = {
         JSON.stringify({
           out: written.out,
           images: written.images,
-          episodes: m.run.records.length,
+          evaluations: m.done,
           planned: m.planned ?? null,
+          records: m.run.records.length,
           best: m.best ? { episode: m.best.episode, reward: m.best.reward } : null,
           baseline: m.baseline ? { episode: m.baseline.episode, status: m.baseline.status } : null,
           comparison: m.comparison,
@@ -40,7 +41,7 @@ export const report: Command = {
       );
       return;
     }
-    io.out(`wrote ${written.out} (${m.run.records.length} evaluations${m.best ? `, best episode ${m.best.episode}` : ''})`);
+    io.out(`wrote ${written.out} (${m.done} evaluations${m.best ? `, best episode ${m.best.episode}` : ''})`);
     if (written.images.length) io.out(`wrote ${written.images.length} images to ${values['images']}`);
     for (const line of m.missing) io.err(`note: ${line}`);
   },

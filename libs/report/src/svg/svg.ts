@@ -19,6 +19,7 @@ export const COLORS = {
   infeasible: '#e08a2c',
   failed: '#c8323c',
   cached: '#8c96a3',
+  screen: '#8fb3dc',
   best: '#1a9850',
   baseline: '#7b3fa0',
   front: '#d6336c',
