@@ -11,7 +11,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { TrainerError } from './errors';
-import { registerWasmKernels } from './kernels/register_all_kernels';
+import { registerKernels } from './kernels/register_all_kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -59,7 +59,7 @@ async function initWasm(threads: number): Promise<void> {
       setThreadsCount(threads);
       if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
       // After initialisation: the stock kernels we replace (and still call) must have run their setup.
-      registerWasmKernels();
+      registerKernels();
     })();
   }
   await wasmReady;
@@ -88,6 +88,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     name = 'tensorflow';
   } else if (want === 'cpu') {
     await tf.setBackend('cpu');
+    registerKernels();
     name = 'cpu';
   } else {
     await initWasm(threads);

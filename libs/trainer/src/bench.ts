@@ -9,7 +9,7 @@ import { initBackend, type BackendOptions } from './backend';
 import { TrainerError } from './errors';
 import { buildModel } from './model';
 import { rng } from './rng';
-import { makeOptimizer, trainStep } from './train';
+import { makeOptimizer, oneHot, trainStep } from './train';
 
 const conv = (name: string, filters: number) => ({ kind: 'conv2d' as const, name, filters, kernel: 3, stride: 1, padding: 'same' as const, activation: 'relu' as const, batchNorm: false });
 const pool = (name: string) => ({ kind: 'maxPool' as const, name, size: 2, stride: 2, padding: 'valid' as const });
@@ -73,7 +73,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   const model = buildModel(ir);
   const optimizer = makeOptimizer('adam', 1e-3);
   const x = tf.tensor4d(xs, [samples, 28, 28, 1]);
-  const y = tf.oneHot(tf.tensor1d(ys, 'int32'), 10, 1, 0, 'float32') as tf.Tensor2D;
+  const y = oneHot(ys, 10);
   const epoch = () => {
     for (let i = 0; i < samples; i += batch) {
       const n = Math.min(batch, samples - i);
@@ -90,7 +90,6 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
     return { framework: `tfjs-${backend.name}`, arch: opts.arch, batch, samples, epochs, threads: backend.threads, trainSamplesPerSec: (samples * epochs) / seconds };
   } finally {
     tf.dispose([x, y]);
-    optimizer.dispose();
     model.dispose();
   }
 }

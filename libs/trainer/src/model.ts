@@ -73,7 +73,7 @@ export function buildModel(ir: ArchitectureIR, weights?: WeightMap, opts: BuildO
 
   let layers: { name: string; inputs: string[]; layer: Layer }[];
   try {
-    layers = analysis.analyzed.map((a) => ({ name: a.node.name, inputs: a.inputs, layer: layerDef(a.node).build(a.node, a.inputShapes, ctx) }));
+    layers = analysis.analyzed.map((a) => ({ name: a.node.name, inputs: a.inputs, layer: layerDef(a.node).build(a.node, a.inputShapes, ctx, { readsModelInput: a.inputs[0] === INPUT }) }));
   } catch (e) {
     for (const v of variables.values()) v.dispose();
     throw e;

@@ -10,6 +10,7 @@ import { initBackend, type BackendInfo, type BackendOptions } from './backend';
 import { TrainerError, TrainingAborted } from './errors';
 import { MetricAccumulator, score, type Metrics } from './metrics';
 import { buildModel, type Model } from './model';
+import { Optimizer } from './optimizer';
 import { deriveSeed } from './rng';
 
 /** What train() reads of a dataset (libs/data's Dataset satisfies it). */
@@ -117,31 +118,44 @@ function batchTensors(batch: Batch, shape: number[], classes: number, limit: num
   const labelsPer = batch.y.length / batch.n;
   return tf.tidy(() => ({
     x: tf.tensor4d(batch.x.subarray(0, n * per), [n, shape[0], shape[1], shape[2]]),
-    y: tf.oneHot(tf.tensor1d(batch.y.subarray(0, n * labelsPer), 'int32'), classes, 1, 0, 'float32') as tf.Tensor2D,
+    y: oneHot(batch.y.subarray(0, n * labelsPer), classes),
     n,
   }));
 }
 
-function lossOf(logits: tf.Tensor, onehot: tf.Tensor2D): tf.Scalar {
+/**
+ * One-hot float rows for class ids, built on the CPU (the wasm OneHot kernel writes int32 bits
+ * into float32 outputs).
+ */
+export function oneHot(labels: Int32Array, classes: number): tf.Tensor2D {
+  const data = new Float32Array(labels.length * classes);
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (!(y >= 0 && y < classes)) throw new TrainerError(`dataset: label ${y} outside [0, ${classes})`);
+    data[i * classes + y] = 1;
+  }
+  return tf.tensor2d(data, [labels.length, classes]);
+}
+
+export function lossOf(logits: tf.Tensor, onehot: tf.Tensor2D): tf.Scalar {
   const c = logits.shape[logits.shape.length - 1];
   return tf.losses.softmaxCrossEntropy(onehot, tf.reshape(logits, [-1, c])) as tf.Scalar;
 }
 
-export function makeOptimizer(kind: 'adam' | 'sgd', learningRate: number, momentum = 0): tf.Optimizer {
-  if (kind === 'adam') return tf.train.adam(learningRate, 0.9, 0.999, 1e-7);
-  return momentum > 0 ? tf.train.momentum(learningRate, momentum) : tf.train.sgd(learningRate);
+export function makeOptimizer(kind: 'adam' | 'sgd', learningRate: number, momentum = 0): Optimizer {
+  return new Optimizer({ kind, learningRate, momentum });
 }
 
 /** One optimisation step on a batch (x NHWC, y one-hot rows); returns the batch's mean loss. */
-export function trainStep(model: Model, optimizer: tf.Optimizer, x: tf.Tensor4D, y: tf.Tensor2D, seed = 0): number {
-  const loss = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => lossOf(model.apply(x, { training: true, seed }), y), model.trainable);
-    optimizer.applyGradients(grads as Parameters<tf.Optimizer['applyGradients']>[0]);
-    return value;
-  });
-  const v = loss.dataSync()[0];
-  loss.dispose();
-  return v;
+export function trainStep(model: Model, optimizer: Optimizer, x: tf.Tensor4D, y: tf.Tensor2D, seed = 0): number {
+  const { value, grads } = tf.variableGrads(() => lossOf(model.apply(x, { training: true, seed }), y), model.trainable);
+  optimizer.apply(
+    model.trainable,
+    model.trainable.map((v) => grads[v.name]),
+  );
+  const loss = value.dataSync()[0];
+  tf.dispose([value, grads]);
+  return loss;
 }
 
 /** Metrics of the model on a split (inference mode). */
@@ -226,7 +240,6 @@ export async function train(ir: ArchitectureIR, data: TrainData, options: TrainO
     return { weights: model.getWeights(), metrics, trainSeconds, epochs: history.length, history, backend };
   } finally {
     tf.dispose(best?.weights ?? []);
-    optimizer.dispose();
     model.dispose();
   }
 }

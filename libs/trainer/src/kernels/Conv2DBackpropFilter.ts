@@ -8,9 +8,9 @@
  * processed in chunks: the C++ side transposes every new filter, which is slow once the
  * filter outgrows the cache.
  */
-import { backend_util, Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type Conv2DBackpropFilterInputs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
+import { backend_util, BatchMatMul, Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type Conv2DBackpropFilterInputs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { addFree, call, conv, free, transpose, unview, view } from './wasm';
+import { addFree, alloc, call, conv, f32, free, reshape, transpose, transpose2d, unview, view } from './wasm';
 
 /** Filter elements per chunk (dy^T block); keeps the C++ filter transpose in cache. */
 let chunkElements = 1 << 18;
@@ -53,7 +53,14 @@ export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs;
     bottom = Math.max(bottom, 0);
     right = Math.max(right, 0);
   }
-  const chunk = Math.max(1, Math.min(n, Math.floor(chunkElements / (oh * ow * co))));
+  if (kh * kw * ci <= 2 * co) {
+    const out = viaMatmul(backend, src, dy, [kh, kw], [sh, sw], [top, left]);
+    if (src !== x) free(backend, src);
+    return out;
+  }
+  // Balanced chunks of at most chunkElements dy elements each.
+  const maxChunk = Math.max(1, Math.min(n, Math.floor(chunkElements / (oh * ow * co))));
+  const chunk = Math.ceil(n / Math.ceil(n / maxChunk));
   let acc: TensorInfo | undefined;
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const c = Math.min(chunk, n - n0);
@@ -71,6 +78,48 @@ export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs;
   const out = transpose(backend, acc!, [1, 2, 0, 3]);
   free(backend, acc!);
   return out;
+}
+
+/**
+ * dW = im2col(x)^T x dy as one matrix product, for layers with few input taps (the first layer,
+ * 1x1 convolutions): im2col^T [kh*kw*ci, n*oh*ow] is then small, and dy is read as stored.
+ */
+function viaMatmul(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, [kh, kw]: number[], [sh, sw]: number[], [top, left]: number[]): TensorInfo {
+  const [n, h, w, ci] = x.shape;
+  const [, oh, ow, co] = dy.shape;
+  const p = n * oh * ow;
+  const rows = kh * kw * ci;
+  let cols: TensorInfo;
+  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0 && oh === h && ow === w) {
+    cols = transpose2d(backend, x, p, ci);
+  } else {
+    cols = alloc(backend, [rows, p]);
+    const xs = f32(backend, x);
+    const a = f32(backend, cols);
+    a.fill(0);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        for (let k = 0; k < ci; k++) {
+          const r0 = ((i * kw + j) * ci + k) * p;
+          for (let b = 0; b < n; b++) {
+            for (let r = 0; r < oh; r++) {
+              const xr = r * sh + i - top;
+              if (xr < 0 || xr >= h) continue;
+              const src = (b * h + xr) * w * ci + k;
+              const dst = r0 + (b * oh + r) * ow;
+              for (let q = 0; q < ow; q++) {
+                const xc = q * sw + j - left;
+                if (xc >= 0 && xc < w) a[dst + q] = xs[src + xc * ci];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  const out = call(backend, BatchMatMul, { a: reshape(cols, [1, rows, p]), b: reshape(dy, [1, p, co]) }, { transposeA: false, transposeB: false });
+  free(backend, cols);
+  return reshape(out, [kh, kw, ci, co]);
 }
 
 export const conv2DBackpropFilterConfig: KernelConfig = {

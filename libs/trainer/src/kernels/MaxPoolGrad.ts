@@ -20,6 +20,10 @@ export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: BackendW
   const xs = f32(backend, input);
   const dys = f32(backend, dy);
   const dxs = f32(backend, dx);
+  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && 2 * oh <= h && 2 * ow <= w) {
+    pool2x2(xs, dys, dxs, n, h, w, c, oh, ow);
+    return dx;
+  }
   dxs.fill(0);
   const best = new Float32Array(c);
   const arg = new Int32Array(c);
@@ -48,6 +52,44 @@ export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: BackendW
     }
   }
   return dx;
+}
+
+/** 2x2 windows, stride 2 (the common case): each dx element is written exactly once. */
+function pool2x2(xs: Float32Array, dys: Float32Array, dxs: Float32Array, n: number, h: number, w: number, c: number, oh: number, ow: number): void {
+  if (oh * 2 !== h || ow * 2 !== w) dxs.fill(0); // odd sizes: the last row/column gets no gradient
+  const row = w * c;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      for (let q = 0; q < ow; q++) {
+        const i0 = ((b * h + 2 * r) * w + 2 * q) * c;
+        const i1 = i0 + c;
+        const i2 = i0 + row;
+        const i3 = i2 + c;
+        const o = ((b * oh + r) * ow + q) * c;
+        for (let k = 0; k < c; k++) {
+          // First maximum in window order (strict >), as tfjs's cpu kernel.
+          let m = xs[i0 + k];
+          let p = 0;
+          const v1 = xs[i1 + k];
+          if (v1 > m) {
+            m = v1;
+            p = 1;
+          }
+          const v2 = xs[i2 + k];
+          if (v2 > m) {
+            m = v2;
+            p = 2;
+          }
+          if (xs[i3 + k] > m) p = 3;
+          const g = dys[o + k];
+          dxs[i0 + k] = p === 0 ? g : 0;
+          dxs[i1 + k] = p === 1 ? g : 0;
+          dxs[i2 + k] = p === 2 ? g : 0;
+          dxs[i3 + k] = p === 3 ? g : 0;
+        }
+      }
+    }
+  }
 }
 
 export const maxPoolGradConfig: KernelConfig = {

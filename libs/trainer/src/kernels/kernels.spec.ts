@@ -186,3 +186,49 @@ describe('Sum', () => {
     expect(compare('Sum', { x: random(r, [...shape]) }, { axis: [...axis], keepDims })).toBeLessThan(1e-4);
   });
 });
+
+// Kernels that correct tfjs's own (wrong at 'same' borders or with half-pixel centres): each must be
+// the exact adjoint of the forward op, <forward(x), dy> = <x, grad(dy)>, on both backends.
+describe.each(['wasm', 'cpu'] as const)('exact adjoints of the forward ops (%s)', (backend) => {
+  const r = rng(17);
+  const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+    return s;
+  };
+  function check(forward: (x: tf.Tensor4D) => tf.Tensor, kernel: string, attrs: Record<string, unknown>, shape: number[], inputName: 'input' | 'images') {
+    tf.setBackend(backend);
+    const x = random(r, shape);
+    const { y, lhs, rhs } = tf.tidy(() => {
+      const xt = tf.tensor4d(x.data, shape as [number, number, number, number]);
+      const y = forward(xt);
+      const dy = tf.tensor(random(r, y.shape).data, y.shape);
+      const dx = tf.engine().runKernel(kernel, { dy, [inputName]: xt }, attrs as never) as tf.Tensor;
+      return { y: y.shape, lhs: dot(y.dataSync(), dy.dataSync()), rhs: dot(x.data, dx.dataSync()) };
+    });
+    expect(y.length).toBe(4);
+    expect(Math.abs(lhs - rhs) / Math.max(1, Math.abs(lhs))).toBeLessThan(1e-5);
+  }
+  it.each([
+    [3, 1, 'same', [2, 5, 6, 3]],
+    [3, 2, 'same', [2, 7, 6, 2]],
+    [2, 2, 'same', [1, 5, 5, 2]],
+    [2, 2, 'valid', [2, 6, 7, 2]],
+  ] as const)('AvgPoolGrad %i s%i %s', (size, stride, pad, shape) => {
+    check((x) => tf.avgPool(x, size, stride, pad), 'AvgPoolGrad', { filterSize: [size, size], strides: [stride, stride], pad }, [...shape], 'input');
+  });
+  it.each([
+    [false, true],
+    [false, false],
+    [true, false],
+  ])('ResizeBilinearGrad alignCorners=%s halfPixelCenters=%s', (alignCorners, halfPixelCenters) => {
+    check((x) => tf.image.resizeBilinear(x, [9, 8], alignCorners, halfPixelCenters), 'ResizeBilinearGrad', { alignCorners, halfPixelCenters }, [2, 4, 3, 3], 'images');
+  });
+  it.each([
+    [false, false],
+    [false, true],
+    [true, false],
+  ])('ResizeNearestNeighborGrad alignCorners=%s halfPixelCenters=%s', (alignCorners, halfPixelCenters) => {
+    check((x) => tf.image.resizeNearestNeighbor(x, [9, 8], alignCorners, halfPixelCenters), 'ResizeNearestNeighborGrad', { alignCorners, halfPixelCenters }, [2, 4, 3, 3], 'images');
+  });
+});

@@ -1,11 +1,14 @@
-/** Our kernels for the tfjs wasm backend, one per file; registered once by initBackend. */
+/** Our kernels, one per file; registered once by initBackend. */
 import { registerKernel, unregisterKernel, getKernel, type KernelConfig } from '@tensorflow/tfjs';
+import { avgPoolGradConfigs } from './AvgPoolGrad';
 import { batchMatMulConfig } from './BatchMatMul';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
 import { maxPoolGradConfig } from './MaxPoolGrad';
+import { resizeBilinearGradConfigs } from './ResizeBilinearGrad';
+import { resizeNearestNeighborGradConfigs } from './ResizeNearestNeighborGrad';
 import { sumConfig } from './Sum';
 import { rememberStock } from './wasm';
 
@@ -19,15 +22,21 @@ export const wasmKernels: KernelConfig[] = [
   sumConfig,
 ];
 
+/** Corrections of wrong tfjs kernels, for the wasm and the cpu backend. */
+export const fixedKernels: KernelConfig[] = [...avgPoolGradConfigs, ...resizeBilinearGradConfigs, ...resizeNearestNeighborGradConfigs];
+
 let registered = false;
 
-/** Replaces (or adds) our kernels on the wasm backend; the stock ones stay callable from ours. */
-export function registerWasmKernels(): void {
+/**
+ * Replaces (or adds) our kernels; the stock wasm ones stay callable from ours. Call after the
+ * wasm backend initialised (the stock kernels we call must have run their setup).
+ */
+export function registerKernels(): void {
   if (registered) return;
-  for (const k of wasmKernels) {
-    if (getKernel(k.kernelName, 'wasm')) {
-      rememberStock(k.kernelName);
-      unregisterKernel(k.kernelName, 'wasm');
+  for (const k of [...wasmKernels, ...fixedKernels]) {
+    if (getKernel(k.kernelName, k.backendName)) {
+      if (k.backendName === 'wasm') rememberStock(k.kernelName);
+      unregisterKernel(k.kernelName, k.backendName);
     }
     registerKernel(k);
   }

@@ -6,11 +6,18 @@ import type { LayerDef } from './layer';
 /** [1x1 | 1x1 -> 3x3 | 1x1 -> 5x5 | 3x3 max pool -> 1x1], each conv 'same' + (BN) + ReLU; empty branches left out. */
 export const inception: LayerDef<InceptionNode> = {
   kind: 'inception',
-  build(node, [input], ctx) {
+  build(node, [input], ctx, inputs) {
     const convs = new Map(
       inceptionConvs(node, input[2]).map((c) => [
         c.name,
-        convLayer(ctx, `${node.name}/${c.name}`, c.cin, { filters: c.cout, kernel: c.kernel, stride: 1, padding: 'same', activation: 'relu', batchNorm: node.batchNorm }),
+        convLayer(
+          ctx,
+          `${node.name}/${c.name}`,
+          c.cin,
+          { filters: c.cout, kernel: c.kernel, stride: 1, padding: 'same', activation: 'relu', batchNorm: node.batchNorm },
+          // Branch heads read the module input (directly or through the pool): no gradient needed when that is the model's.
+          inputs.readsModelInput && c.name !== 'b3x3' && c.name !== 'b5x5',
+        ),
       ]),
     );
     return ([x], apply) => {

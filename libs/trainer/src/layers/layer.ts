@@ -18,10 +18,16 @@ export interface ApplyContext {
 /** A built layer: reads the outputs of its input layers, returns its own. */
 export type Layer = (inputs: tf.Tensor[], ctx: ApplyContext) => tf.Tensor;
 
+/** Where a layer sits in the graph. */
+export interface LayerInputs {
+  /** Its (first) input is the model's input, whose gradient nobody needs. */
+  readsModelInput: boolean;
+}
+
 /** How one IR node kind becomes tfjs ops (one file per kind, listed in layers/index.ts). */
 export interface LayerDef<N extends Node = Node> {
   kind: N['kind'];
-  build(node: N, inputShapes: Shape[], ctx: BuildContext): Layer;
+  build(node: N, inputShapes: Shape[], ctx: BuildContext, inputs: LayerInputs): Layer;
 }
 
 export function initFor(activation: Activation, fanIn: number, fanOut: number): Init {
