@@ -42,8 +42,8 @@ const write = (name: string, value: unknown) => {
 const comparable = (records: EvaluationRecord[]) => records.map(({ time: _t, timings: _s, ...r }) => r);
 const journal = (out: string) => readJournal(path.join(out, 'journal.jsonl')).records;
 const agents = (out: string) => fs.readFileSync(path.join(out, 'agents.json'), 'utf8');
-/** Records whose configuration went to the evaluator (not cached, not rejected by the static cost check). */
-const evaluated = (records: EvaluationRecord[]) => records.filter((r) => r.cachedFrom === undefined && (r.status === 'failed' || r.metrics.accuracy !== undefined));
+/** Records whose configuration went to the evaluator (not cached, not rejected by the static cost check): the budget counts these. */
+const evaluated = (records: EvaluationRecord[]) => records.filter((r) => r.cachedFrom === undefined && !r.skipped);
 
 const worker = (...extra: string[]) => {
   const w = new CliProcess(['worker', '--queue', redis.url, '--lock-seconds', '1', '--json', ...extra]);
@@ -132,7 +132,8 @@ test('a job failing every attempt is journaled once as failed and the search goe
   running.push(c);
   expect((await c.exited).code).toBe(0);
   const records = journal(out);
-  expect(records.map((r) => r.episode)).toEqual([...Array(10).keys()]);
+  expect(records.map((r) => r.episode)).toEqual([...Array(records.length).keys()]);
+  expect(evaluated(records)).toHaveLength(10);
   const failed = records.filter((r) => r.status === 'failed');
   expect(failed.length).toBeGreaterThan(0);
   for (const r of failed) expect(r.error).toMatch(/^synthetic failure .* \(queue job \S+, 2 attempts\)$/);
@@ -174,7 +175,7 @@ test('results arriving in order keep MARL deterministic: 3 in flight on the queu
     await w.close();
   }
   const records = journal(out);
-  expect(records).toHaveLength(16);
+  expect(evaluated(records)).toHaveLength(16);
   expect(comparable(records)).toEqual(comparable(journal(ref)));
   expect(agents(out)).toBe(agents(ref));
   // Several evaluations really were in flight at once on the queue.
@@ -222,7 +223,7 @@ test('TLS: rediss:// with the CA from MARL_HPO_REDIS_CA; without it the self-sig
     const c = new CliProcess(['search', '--config', write('tls.json', { ...base, budget: { episodes: 4 }, synthetic: { sleepSeconds: 0.01 } }), '--out', out, '--queue', server.url, '--json'], env);
     running.push(c);
     expect((await c.exited).code).toBe(0);
-    expect(journal(out)).toHaveLength(4);
+    expect(evaluated(journal(out))).toHaveLength(4);
     await w.stop();
   } finally {
     await server.stop();
