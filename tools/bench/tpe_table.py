@@ -3,7 +3,7 @@
 `marl-hpo bench search`, so TPE's figures compare directly with the TypeScript algorithms.
 
     /usr/bin/python3 tools/bench/tpe_table.py --table tools/bench/tables/chain6.json \
-        --budget 100 --repeats 50 --seed 0 [--objective '<json>'] [--multivariate]
+        --budget 100 --repeats 50 --seed 0 [--objective '<json>'] [--accounting evaluations] [--multivariate]
 
 The reward and the summary statistics are written again here, independently of
 libs/search/src/reward.ts and bench/run.ts; libs/search/src/bench/tpe.spec.ts checks that both
@@ -17,6 +17,7 @@ import time
 
 CHECKPOINTS = [10, 25, 50, 100]
 MIN_REWARD = 0.0
+MAX_STEPS_PER_EVALUATION = 20
 
 
 def reward(objective, row):
@@ -96,22 +97,39 @@ def checkpoints_for(budget):
 
 
 def summarize(traces, budget, optimum, threshold):
+    """traces: per repeat, the reward of each costly evaluation; a short trace keeps its best."""
     cps = checkpoints_for(budget)
     best = []
     for trace in traces:
-        b, curve = -math.inf, []
+        b, curve = MIN_REWARD, []
         for r in trace:
             b = max(b, r)
             curve.append(b)
         best.append(curve)
     hits = [next((i + 1 for i, b in enumerate(curve) if b >= threshold), budget + 1) for curve in best]
+
+    def after(curve, n):
+        return curve[min(n, len(curve)) - 1] if curve else MIN_REWARD
+
+    evaluated = sum(len(t) for t in traces)
     return {
-        'bestReward': {str(c): mean_ci([curve[c - 1] for curve in best]) for c in cps},
-        'regret': {str(c): mean_ci([optimum - curve[c - 1] for curve in best]) for c in cps},
+        'bestReward': {str(c): mean_ci([after(curve, c) for curve in best]) for c in cps},
+        'regret': {str(c): mean_ci([optimum - after(curve, c) for curve in best]) for c in cps},
         'evalsToTop1pct': median(hits),
         'top1pctReached': sum(h <= budget for h in hits) / len(hits),
-        'failedFraction': sum(sum(r == MIN_REWARD for r in t) / len(t) for t in traces) / len(traces),
+        'failedFraction': sum(sum(r == MIN_REWARD for r in t) for t in traces) / evaluated if evaluated else 0,
     }
+
+
+def prechecked(objective, metrics):
+    """True when a params/MACs constraint rejects the configuration before training."""
+    for c in objective.get('constraints', []):
+        v = metrics.get(c['metric'])
+        if c['metric'] not in ('params', 'macs') or v is None:
+            continue
+        if not math.isfinite(v) or ('max' in c and v > c['max']) or ('min' in c and v < c['min']):
+            return True
+    return False
 
 
 def geometric_figures(p, budget):
@@ -126,7 +144,7 @@ def table_rewards(table, objective):
     return {tuple(r['choice']): reward(objective, r) for r in table['rows']}
 
 
-def run_tpe(table, objective, budget, repeats, seed, startup, multivariate):
+def run_tpe(table, objective, budget, repeats, seed, startup, multivariate, accounting='episodes'):
     import optuna  # imported here: --check runs without it
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -135,7 +153,11 @@ def run_tpe(table, objective, budget, repeats, seed, startup, multivariate):
     optimum, top_rows = ranked[0], math.ceil(len(ranked) / 100)
     threshold = ranked[top_rows - 1]
     slots = table['slots']
-    traces, distinct = [], 0
+    size = 1
+    for s in slots:
+        size *= len(s['choices'])
+    free = {tuple(r['choice']) for r in table['rows'] if prechecked(objective, r['metrics'])}
+    traces, distinct, proposals = [], 0, 0
     start = time.perf_counter()
     for r in range(repeats):
         sampler = optuna.samplers.TPESampler(seed=seed + r, n_startup_trials=startup, multivariate=multivariate)
@@ -144,25 +166,28 @@ def run_tpe(table, objective, budget, repeats, seed, startup, multivariate):
 
         def objective_fn(trial):
             config = tuple(trial.suggest_categorical(s['name'], list(range(len(s['choices'])))) for s in slots)
-            seen.add(config)
             value = rewards.get(config, MIN_REWARD)
-            trace.append(value)
+            if accounting == 'episodes' or not (config in seen or config in free):
+                trace.append(value)
+            seen.add(config)
             return value
 
-        study.optimize(objective_fn, n_trials=budget)
+        def stop(study, _trial):
+            if len(trace) >= budget or (accounting == 'evaluations' and len(seen) >= size):
+                study.stop()
+
+        study.optimize(objective_fn, n_trials=budget if accounting == 'episodes' else budget * MAX_STEPS_PER_EVALUATION, callbacks=[stop])
         traces.append(trace)
         distinct += len(seen)
+        proposals += len(study.trials)
     seconds = time.perf_counter() - start
     result = {'options': {'n_startup_trials': startup, 'multivariate': multivariate, 'optuna': optuna.__version__}}
     result.update(summarize(traces, budget, optimum, threshold))
-    result.update({'distinctConfigs': distinct / repeats, 'seconds': seconds})
-    size = 1
-    for s in slots:
-        size *= len(s['choices'])
+    result.update({'distinctConfigs': distinct / repeats, 'proposals': proposals / repeats, 'seconds': seconds})
     return {
         'table': table['name'], 'configurations': size, 'rows': len(table['rows']), 'objective': objective,
         'optimum': optimum, 'top1pct': {'rows': top_rows, 'threshold': threshold},
-        'budget': budget, 'repeats': repeats, 'seed': seed, 'checkpoints': checkpoints_for(budget),
+        'budget': budget, 'repeats': repeats, 'seed': seed, 'accounting': accounting, 'checkpoints': checkpoints_for(budget),
         'randomSearchTheory': geometric_figures(sum(v >= threshold for v in rewards.values()) / size, budget),
         'results': {'tpe-multivariate' if multivariate else 'tpe': result},
     }
@@ -177,6 +202,8 @@ def main():
     p.add_argument('--objective', help='JSON {objectives, constraints}; default: the table\'s, else accuracy max')
     p.add_argument('--startup', type=int, default=10, help='random trials before TPE (Optuna\'s default 10)')
     p.add_argument('--multivariate', action='store_true', help='multivariate TPE (models interactions)')
+    p.add_argument('--accounting', choices=['episodes', 'evaluations'], default='episodes',
+                   help='evaluations: repeated and params/MACs-rejected configurations are free, as in the search')
     p.add_argument('--json', action='store_true', help='accepted for symmetry with the CLI: the output is always JSON')
     p.add_argument('--check', action='store_true', help=argparse.SUPPRESS)
     a = p.parse_args()
@@ -196,7 +223,7 @@ def main():
     else:
         objective = table.get('objective') or {'objectives': [{'metric': 'accuracy', 'goal': 'max'}]}
     objective.setdefault('constraints', [])
-    print(json.dumps(run_tpe(table, objective, a.budget, a.repeats, a.seed, a.startup, a.multivariate)))
+    print(json.dumps(run_tpe(table, objective, a.budget, a.repeats, a.seed, a.startup, a.multivariate, a.accounting)))
 
 
 if __name__ == '__main__':

@@ -5,7 +5,7 @@ import { intFlag, jsonFlag, table, UsageError, type Command } from '../cli';
 export const benchSearch: Command = {
   path: ['bench', 'search'],
   usage:
-    'bench search --table <t.json> [--algorithms marl,random,qlearning,evolution] [--budget 100] [--repeats 50] [--objective <json>] [--seed 0] [--agent-options <json>] [--json]',
+    'bench search --table <t.json> [--algorithms marl,random,qlearning,evolution] [--budget 100] [--repeats 50] [--objective <json>] [--seed 0] [--accounting episodes|evaluations] [--agent-options <json>] [--json]',
   summary: 'Compare search algorithms on a table of measured configurations (no training)',
   options: {
     table: { type: 'string' },
@@ -14,6 +14,7 @@ export const benchSearch: Command = {
     repeats: { type: 'string' },
     objective: { type: 'string' },
     seed: { type: 'string' },
+    accounting: { type: 'string' },
     'agent-options': { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -24,6 +25,8 @@ export const benchSearch: Command = {
     for (const a of names) {
       if (!allAlgorithms.includes(a as Algorithm)) throw new UsageError(`--algorithms: unknown '${a}' (algorithms: ${allAlgorithms.join(', ')})`);
     }
+    const accounting = values['accounting'] ?? 'episodes';
+    if (accounting !== 'episodes' && accounting !== 'evaluations') throw new UsageError(`--accounting: expected 'episodes' or 'evaluations', got '${String(accounting)}'`);
     const t = loadTable(file);
     const objectiveJson = jsonFlag(values, 'objective');
     const objective =
@@ -38,6 +41,7 @@ export const benchSearch: Command = {
       repeats: intFlag(values, 'repeats', 50, 1),
       seed: intFlag(values, 'seed', 0, 0),
       objective,
+      accounting,
       agentOptions: agentOptions as Record<string, Record<string, unknown>>,
       onAlgorithm: (a, s) => {
         if (io.isTTY && !values['json']) io.err(`${a}: ${s.toFixed(1)} s`);
@@ -49,7 +53,7 @@ export const benchSearch: Command = {
     }
     const cps = result.checkpoints;
     io.out(`${result.table}: ${result.rows} rows of ${result.configurations} configurations; optimum ${result.optimum.toFixed(4)}, top 1% (${result.top1pct.rows} rows) >= ${result.top1pct.threshold.toFixed(4)}`);
-    io.out(`${result.repeats} repeats of ${result.budget} evaluations, seed ${result.seed}; best reward: mean (95% CI half-width)\n`);
+    io.out(`${result.repeats} repeats of ${result.budget} ${result.accounting}, seed ${result.seed}; best reward: mean (95% CI half-width)\n`);
     io.out(
       table(
         ['algorithm', ...cps.map((c) => `best@${c}`), `regret@${result.budget}`, 'evalsToTop1pct', 'reached'],

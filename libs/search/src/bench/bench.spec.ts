@@ -28,6 +28,11 @@ describe('statistics', () => {
     expect(s.regret['4'].mean).toBeCloseTo(1 - (0.9 + 0.95 + 0.1) / 3, 12);
     expect(s.failedFraction).toBeCloseTo(3 / 12, 12);
   });
+  it('summarize keeps the best reward of a trace shorter than the budget (the search stopped early)', () => {
+    const s = summarize([[0.2, 0.6], [0.1, 0.3, 0.4, 0.5]], 4, 1, 0.55);
+    expect(s.bestReward['4'].mean).toBeCloseTo((0.6 + 0.5) / 2, 12);
+    expect(s.evalsToTop1pct).toBe((2 + 5) / 2);
+  });
   it('geometricFigures is the median of the geometric distribution', () => {
     expect(geometricFigures(0.5, 10).evalsToTop1pct).toBe(1);
     expect(geometricFigures(0.01, 100).evalsToTop1pct).toBe(69); // 1 - 0.99^69 = 0.5002
@@ -78,6 +83,24 @@ describe('runSearchBench', () => {
     const r = runSearchBench(table, { ...opts, algorithms: ['random'], budget: 256, repeats: 4 });
     expect(r.results.random.failedFraction).toBeGreaterThan(0);
     expect(r.results.random.failedFraction).toBeLessThan(0.03);
+  });
+
+  it('charges repeats and params/MACs-rejected configurations nothing with evaluations accounting', () => {
+    const objective = parseRewardSpec({ objectives: [{ metric: 'accuracy', goal: 'max' }], constraints: [{ metric: 'params', max: 2500 }] });
+    const base = { ...opts, objective, budget: 40, repeats: 6 };
+    const episodes = runSearchBench(table, { ...base, algorithms: ['random', 'marl'] });
+    const evaluations = runSearchBench(table, { ...base, algorithms: ['random', 'marl'], accounting: 'evaluations' });
+    expect(evaluations.accounting).toBe('evaluations');
+    for (const a of ['random', 'marl']) {
+      expect(episodes.results[a].proposals).toBe(40);
+      // Half the space (slot b >= 2) is rejected before training: free, so more proposals per evaluation.
+      expect(evaluations.results[a].proposals).toBeGreaterThan(60);
+      // Only training failures ([0,0,0,0], absent [3,3,3,3] is rejected by params) cost a failed evaluation.
+      expect(evaluations.results[a].failedFraction).toBeLessThan(0.05);
+      expect(episodes.results[a].failedFraction).toBeGreaterThan(0.2);
+    }
+    // Every costly evaluation is a new configuration.
+    expect(evaluations.results.random.distinctConfigs).toBeGreaterThanOrEqual(40);
   });
 
   it('random search reaches the top 1% as often as the geometric distribution says', () => {

@@ -1,14 +1,20 @@
 /**
  * Tabular search benchmark: every algorithm searches the table `repeats` times with the
- * budget given; an evaluation is one propose/observe episode (a repeated configuration
- * costs an episode, as in the search's budget), scored by the search's own reward code.
+ * budget given, scored by the search's own reward code. Two ways to charge the budget:
+ * - 'episodes' (default): every propose/observe costs one, repeated configurations included;
+ * - 'evaluations': as the search counts (libs/search/src/search.ts), a repeated configuration
+ *   (cache hit) and one that violates a params/MACs constraint (rejected by the static cost
+ *   model before training) are free, up to MAX_STEPS_PER_EVALUATION proposals per evaluation.
  */
 import { algorithms as allAlgorithms, createAgent, type Algorithm } from '@marl-hpo/agents';
-import { computeReward, MIN_REWARD, type RewardSpec } from '../reward';
+import { computeReward, MIN_REWARD, violatedConstraints, type RewardSpec } from '../reward';
 import { meanCi, median, type MeanCi } from './stats';
 import { BenchTableError, configKey, type BenchTable } from './table';
 
 export const DEFAULT_CHECKPOINTS = [10, 25, 50, 100];
+/** The search's bound on free proposals (MAX_STEPS_PER_EPISODE in search.ts). */
+export const MAX_STEPS_PER_EVALUATION = 20;
+export type Accounting = 'episodes' | 'evaluations';
 
 export interface SearchBenchOptions {
   algorithms: Algorithm[];
@@ -17,6 +23,8 @@ export interface SearchBenchOptions {
   /** Repeat r runs with seed + r. */
   seed: number;
   objective: RewardSpec;
+  /** What costs budget (see the file comment); default 'episodes'. */
+  accounting?: Accounting;
   /** Per-algorithm agent options, e.g. {marl: {alpha: 0.2}}. */
   agentOptions?: Partial<Record<Algorithm, Record<string, unknown>>>;
   /** Called after each algorithm (progress on a TTY). */
@@ -34,8 +42,10 @@ export interface AlgorithmResult {
   evalsToTop1pct: number;
   /** Fraction of repeats that reached the top 1% within the budget. */
   top1pctReached: number;
-  /** Mean number of distinct configurations evaluated. */
+  /** Mean number of distinct configurations proposed. */
   distinctConfigs: number;
+  /** Mean number of proposals (equals the budget with 'episodes' accounting). */
+  proposals: number;
   /** Mean fraction of evaluations that failed (absent, error, infeasible). */
   failedFraction: number;
   /** Wall time of all repeats (informational: the machine is shared). */
@@ -54,6 +64,7 @@ export interface SearchBenchResult {
   budget: number;
   repeats: number;
   seed: number;
+  accounting: Accounting;
   checkpoints: number[];
   /**
    * Exact figures of uniform random search with replacement, p = top-1% configurations / space:
@@ -73,24 +84,30 @@ export function checkpointsFor(budget: number): number[] {
   return [...cps, budget];
 }
 
-/** Figures of one algorithm from its reward traces (one array of `budget` rewards per repeat). */
-export function summarize(traces: number[][], budget: number, optimum: number, threshold: number): Omit<AlgorithmResult, 'options' | 'seconds' | 'distinctConfigs'> {
+/**
+ * Figures of one algorithm from its reward traces: per repeat, the reward of each costly
+ * evaluation in order; a trace shorter than the budget (the search stopped early) keeps its
+ * best reward for the remaining checkpoints.
+ */
+export function summarize(traces: number[][], budget: number, optimum: number, threshold: number): Omit<AlgorithmResult, 'options' | 'seconds' | 'distinctConfigs' | 'proposals'> {
   const cps = checkpointsFor(budget);
   const best = traces.map((trace) => {
-    let b = -Infinity;
+    let b = MIN_REWARD;
     return trace.map((r) => (b = Math.max(b, r)));
   });
   const hit = best.map((curve) => {
     const i = curve.findIndex((b) => b >= threshold);
     return i < 0 ? budget + 1 : i + 1;
   });
-  const at = (f: (b: number) => number) => Object.fromEntries(cps.map((c) => [String(c), meanCi(best.map((curve) => f(curve[c - 1])))]));
+  const after = (curve: number[], n: number) => (curve.length ? curve[Math.min(n, curve.length) - 1] : MIN_REWARD);
+  const at = (f: (b: number) => number) => Object.fromEntries(cps.map((c) => [String(c), meanCi(best.map((curve) => f(after(curve, c))))]));
+  const evaluated = traces.reduce((n, t) => n + t.length, 0);
   return {
     bestReward: at((b) => b),
     regret: at((b) => optimum - b),
     evalsToTop1pct: median(hit),
     top1pctReached: hit.filter((h) => h <= budget).length / hit.length,
-    failedFraction: traces.reduce((s, t) => s + t.filter((r) => r === MIN_REWARD).length / t.length, 0) / traces.length,
+    failedFraction: evaluated ? traces.reduce((n, t) => n + t.filter((r) => r === MIN_REWARD).length, 0) / evaluated : 0,
   };
 }
 
@@ -105,8 +122,13 @@ export function geometricFigures(p: number, budget: number): { evalsToTop1pct: n
 
 export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): SearchBenchResult {
   const { budget, repeats, seed, objective } = opts;
+  const accounting = opts.accounting ?? 'episodes';
   for (const a of opts.algorithms) if (!allAlgorithms.includes(a)) throw new BenchTableError(`algorithms: unknown '${a}' (algorithms: ${allAlgorithms.join(', ')})`);
   const rewards = tableRewards(table, objective);
+  // Rows the static cost model would reject before training (free with 'evaluations').
+  const prechecked = new Set(
+    table.rows.filter((r) => violatedConstraints(objective, { params: r.metrics.params, macs: r.metrics.macs }).length).map((r) => configKey(r.choice)),
+  );
   const sorted = [...rewards.values()].sort((a, b) => b - a);
   const optimum = sorted[0];
   const topRows = Math.ceil(sorted.length / 100);
@@ -118,25 +140,29 @@ export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): Sea
     const start = process.hrtime.bigint();
     const traces: number[][] = [];
     let distinct = 0;
+    let proposals = 0;
     let options: Record<string, unknown> = {};
     for (let r = 0; r < repeats; r++) {
       const agent = createAgent(algorithm, space, { ...opts.agentOptions?.[algorithm], seed: seed + r, budget });
       const trace: number[] = [];
       const seen = new Set<string>();
-      for (let e = 0; e < budget; e++) {
+      let steps = 0;
+      while (trace.length < budget && (accounting === 'episodes' || (steps < budget * MAX_STEPS_PER_EVALUATION && seen.size < configurations))) {
         const config = agent.propose();
+        steps++;
         const key = configKey(config);
-        seen.add(key);
         const reward = rewards.get(key) ?? MIN_REWARD;
-        trace.push(reward);
+        if (accounting === 'episodes' || !(seen.has(key) || prechecked.has(key))) trace.push(reward);
+        seen.add(key);
         agent.observe(config, reward);
       }
       if (r === 0) options = agent.state().options;
       traces.push(trace);
       distinct += seen.size;
+      proposals += steps;
     }
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    results[algorithm] = { options, ...summarize(traces, budget, optimum, threshold), distinctConfigs: distinct / repeats, seconds };
+    results[algorithm] = { options, ...summarize(traces, budget, optimum, threshold), distinctConfigs: distinct / repeats, proposals: proposals / repeats, seconds };
     opts.onAlgorithm?.(algorithm, seconds);
   }
   return {
@@ -149,6 +175,7 @@ export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): Sea
     budget,
     repeats,
     seed,
+    accounting,
     checkpoints: checkpointsFor(budget),
     randomSearchTheory: geometricFigures([...rewards.values()].filter((r) => r >= threshold).length / configurations, budget),
     results,

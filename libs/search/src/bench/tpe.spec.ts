@@ -52,7 +52,7 @@ test('the Python reward and statistics equal the TypeScript ones', () => {
   expect(rewards.filter((r) => r === 0).length).toBeGreaterThan(10); // every failure path is exercised
   expect(rewards.filter((r) => r > 0).length).toBeGreaterThan(10);
   let s = 5;
-  const traces = Array.from({ length: 7 }, () => Array.from({ length: 30 }, () => rewards[(s = (s * 31 + 7) % 60)]));
+  const traces = Array.from({ length: 7 }, (_, i) => Array.from({ length: i === 3 ? 12 : 30 }, () => rewards[(s = (s * 31 + 7) % 60)]));
   const [budget, optimum, threshold] = [30, Math.max(...rewards), [...rewards].sort((a, b) => b - a)[2]];
   const py = JSON.parse(python(['--check'], JSON.stringify({ table, objective, traces, budget, optimum, threshold })));
   expectClose(py.rewards, rewards, 'rewards');
@@ -63,13 +63,16 @@ test('tpe_table.py runs Optuna TPE and prints the JSON of bench search', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpe-'));
   const file = path.join(dir, 'small.json');
   fs.writeFileSync(file, JSON.stringify(smallTable()));
-  const py = JSON.parse(python(['--table', file, '--budget', '12', '--repeats', '2', '--seed', '4']));
-  const ts = runSearchBench(smallTable(), { algorithms: ['random'], budget: 12, repeats: 2, seed: 4, objective: parseRewardSpec([{ metric: 'accuracy', goal: 'max' }]) });
+  const objective = { objectives: [{ metric: 'accuracy', goal: 'max' }], constraints: [{ metric: 'params', max: 2500 }] };
+  const py = JSON.parse(python(['--table', file, '--budget', '12', '--repeats', '2', '--seed', '4', '--accounting', 'evaluations', '--objective', JSON.stringify(objective)]));
+  const ts = runSearchBench(smallTable(), { algorithms: ['random'], budget: 12, repeats: 2, seed: 4, objective: parseRewardSpec(objective), accounting: 'evaluations' });
   const { results: pyResults, ...pyHead } = py;
   const { results: tsResults, ...tsHead } = ts;
   expectClose(pyHead, tsHead, 'head');
   expect(Object.keys(pyResults)).toEqual(['tpe']);
   expect(Object.keys(pyResults.tpe).sort()).toEqual(Object.keys(tsResults.random).sort());
   expect(pyResults.tpe.bestReward['12'].mean).toBeGreaterThan(0.5);
+  expect(pyResults.tpe.proposals).toBeGreaterThan(12); // rejected and repeated configurations were free
+  expect(pyResults.tpe.failedFraction).toBeLessThan(0.1); // only the failed training run [0,0,0,0] can cost
   fs.rmSync(dir, { recursive: true });
 });
