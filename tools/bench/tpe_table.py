@@ -132,12 +132,14 @@ def prechecked(objective, metrics):
     return False
 
 
-def geometric_figures(p, budget):
-    """Exact median first hit and hit probability of uniform random search with replacement."""
-    if p <= 0:
-        return {'evalsToTop1pct': budget + 1, 'top1pctReached': 0.0}
-    n = 1 if p >= 1 else math.ceil(math.log(0.5) / math.log(1 - p) - 1e-9)
-    return {'evalsToTop1pct': budget + 1 if n > budget else n, 'top1pctReached': 1 - (1 - p) ** budget}
+def random_search_figures(hits, pool, budget, with_replacement):
+    """Exact median first hit and hit probability of uniform random search (see run.ts)."""
+    miss, med = 1.0, budget + 1
+    for n in range(1, budget + 1):
+        miss *= 1 - hits / pool if with_replacement else max(0.0, (pool - hits - (n - 1)) / (pool - (n - 1)))
+        if med > budget and 1 - miss >= 0.5:
+            med = n
+    return {'evalsToTop1pct': med, 'top1pctReached': 1 - miss}
 
 
 def table_rewards(table, objective):
@@ -188,7 +190,8 @@ def run_tpe(table, objective, budget, repeats, seed, startup, multivariate, acco
         'table': table['name'], 'configurations': size, 'rows': len(table['rows']), 'objective': objective,
         'optimum': optimum, 'top1pct': {'rows': top_rows, 'threshold': threshold},
         'budget': budget, 'repeats': repeats, 'seed': seed, 'accounting': accounting, 'checkpoints': checkpoints_for(budget),
-        'randomSearchTheory': geometric_figures(sum(v >= threshold for v in rewards.values()) / size, budget),
+        'randomSearchTheory': random_search_figures(sum(v >= threshold for v in rewards.values()),
+                                                    size if accounting == 'episodes' else size - len(free), budget, accounting == 'episodes'),
         'results': {'tpe-multivariate' if multivariate else 'tpe': result},
     }
 

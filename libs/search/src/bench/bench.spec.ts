@@ -1,5 +1,5 @@
 import { parseRewardSpec } from '../reward';
-import { geometricFigures, runSearchBench, summarize } from './run';
+import { randomSearchFigures, runSearchBench, summarize } from './run';
 import { meanCi, median, t975 } from './stats';
 import { smallTable } from './fixtures';
 import { parseTable, type BenchTable } from './table';
@@ -33,10 +33,16 @@ describe('statistics', () => {
     expect(s.bestReward['4'].mean).toBeCloseTo((0.6 + 0.5) / 2, 12);
     expect(s.evalsToTop1pct).toBe((2 + 5) / 2);
   });
-  it('geometricFigures is the median of the geometric distribution', () => {
-    expect(geometricFigures(0.5, 10).evalsToTop1pct).toBe(1);
-    expect(geometricFigures(0.01, 100).evalsToTop1pct).toBe(69); // 1 - 0.99^69 = 0.5002
-    expect(geometricFigures(0.01, 50)).toEqual({ evalsToTop1pct: 51, top1pctReached: 1 - 0.99 ** 50 });
+  it('randomSearchFigures: geometric with replacement, hypergeometric without', () => {
+    expect(randomSearchFigures(1, 2, 10, true).evalsToTop1pct).toBe(1);
+    expect(randomSearchFigures(1, 100, 100, true).evalsToTop1pct).toBe(69); // 1 - 0.99^69 = 0.5002
+    const f = randomSearchFigures(1, 100, 50, true);
+    expect(f.evalsToTop1pct).toBe(51);
+    expect(f.top1pctReached).toBeCloseTo(1 - 0.99 ** 50, 12);
+    // Without replacement one of 100 is found within n draws with probability n / 100.
+    expect(randomSearchFigures(1, 100, 100, false)).toEqual({ evalsToTop1pct: 50, top1pctReached: 1 });
+    expect(randomSearchFigures(2, 4, 2, false).top1pctReached).toBeCloseTo(1 - (2 / 4) * (1 / 3), 12);
+    expect(randomSearchFigures(2, 4, 3, false).top1pctReached).toBe(1);
   });
 });
 
@@ -111,5 +117,10 @@ describe('runSearchBench', () => {
     expect(r.randomSearchTheory.top1pctReached).toBeCloseTo(p, 12);
     const se = Math.sqrt((p * (1 - p)) / repeats);
     expect(Math.abs(r.results.random.top1pctReached - p)).toBeLessThan(4 * se);
+    // Repeats free: sampling without replacement, P(hit within 40) = 1 - C(253, 40) / C(256, 40).
+    const e = runSearchBench(table, { ...opts, algorithms: ['random'], budget: 40, repeats, accounting: 'evaluations' });
+    const q = 1 - (216 * 215 * 214) / (256 * 255 * 254);
+    expect(e.randomSearchTheory.top1pctReached).toBeCloseTo(q, 12);
+    expect(Math.abs(e.results.random.top1pctReached - q)).toBeLessThan(4 * Math.sqrt((q * (1 - q)) / repeats));
   });
 });

@@ -66,10 +66,7 @@ export interface SearchBenchResult {
   seed: number;
   accounting: Accounting;
   checkpoints: number[];
-  /**
-   * Exact figures of uniform random search with replacement, p = top-1% configurations / space:
-   * a reference without sampling noise, and a check of the random agent.
-   */
+  /** Exact figures of uniform random search (randomSearchFigures): a reference without sampling noise. */
   randomSearchTheory: { evalsToTop1pct: number; top1pctReached: number };
   results: Record<string, AlgorithmResult>;
 }
@@ -111,13 +108,19 @@ export function summarize(traces: number[][], budget: number, optimum: number, t
   };
 }
 
-/** Median first hit and hit probability within `budget` of independent draws with success probability p. */
-export function geometricFigures(p: number, budget: number): { evalsToTop1pct: number; top1pctReached: number } {
-  const reached = 1 - Math.pow(1 - p, budget);
-  if (p <= 0) return { evalsToTop1pct: budget + 1, top1pctReached: 0 };
-  // Smallest n with P(first hit <= n) = 1 - (1-p)^n >= 1/2.
-  const n = p >= 1 ? 1 : Math.ceil(Math.log(0.5) / Math.log(1 - p) - 1e-9);
-  return { evalsToTop1pct: n > budget ? budget + 1 : n, top1pctReached: reached };
+/**
+ * Exact figures of uniform random search for `hits` top configurations among `pool`: the
+ * median first hit and the probability of a hit within `budget`. With replacement for
+ * 'episodes' accounting; without for 'evaluations' (a repeated configuration is free).
+ */
+export function randomSearchFigures(hits: number, pool: number, budget: number, withReplacement: boolean): { evalsToTop1pct: number; top1pctReached: number } {
+  let miss = 1;
+  let median = budget + 1;
+  for (let n = 1; n <= budget; n++) {
+    miss *= withReplacement ? 1 - hits / pool : Math.max(0, (pool - hits - (n - 1)) / (pool - (n - 1)));
+    if (median > budget && 1 - miss >= 0.5) median = n;
+  }
+  return { evalsToTop1pct: median, top1pctReached: 1 - miss };
 }
 
 export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): SearchBenchResult {
@@ -177,7 +180,12 @@ export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): Sea
     seed,
     accounting,
     checkpoints: checkpointsFor(budget),
-    randomSearchTheory: geometricFigures([...rewards.values()].filter((r) => r >= threshold).length / configurations, budget),
+    randomSearchTheory: randomSearchFigures(
+      [...rewards.values()].filter((r) => r >= threshold).length,
+      accounting === 'episodes' ? configurations : configurations - prechecked.size,
+      budget,
+      accounting === 'episodes',
+    ),
     results,
   };
 }
