@@ -9,7 +9,8 @@ import { initBackend, type BackendOptions } from './backend';
 import { TrainerError } from './errors';
 import { buildModel } from './model';
 import { rng } from './rng';
-import { makeOptimizer, oneHot, trainStep } from './train';
+import type { Metrics } from './metrics';
+import { evaluate, makeOptimizer, oneHot, train, trainStep, type TrainData } from './train';
 
 const conv = (name: string, filters: number) => ({ kind: 'conv2d' as const, name, filters, kernel: 3, stride: 1, padding: 'same' as const, activation: 'relu' as const, batchNorm: false });
 const pool = (name: string) => ({ kind: 'maxPool' as const, name, size: 2, stride: 2, padding: 'valid' as const });
@@ -92,4 +93,48 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
     tf.dispose([x, y]);
     model.dispose();
   }
+}
+
+export interface BenchAccuracyOptions extends BackendOptions {
+  arch: string;
+  /** A 28x28x1, 10-class dataset with a test split (e.g. Fashion-MNIST via libs/data's idx: source). */
+  data: TrainData;
+  batch?: number;
+  epochs?: number;
+  seed?: number;
+  /** Adam's learning rate. Default 1e-3 (the reference's). */
+  learningRate?: number;
+  progress?: { write(text: string): unknown };
+}
+
+export interface BenchAccuracyResult extends BenchTrainResult {
+  val: Metrics;
+  test?: Metrics;
+  trainSeconds: number;
+}
+
+/**
+ * Quality of the benchmark setup on real data: the arch trained like the reference (Adam 1e-3,
+ * batch 64) with train(), then its test-split metrics. Throughput here includes data streaming.
+ */
+export async function benchAccuracy(opts: BenchAccuracyOptions): Promise<BenchAccuracyResult> {
+  const ir = benchArchs[opts.arch as keyof typeof benchArchs];
+  if (!ir) throw new TrainerError(`arch: expected small or vgg, got '${opts.arch}'`);
+  const batch = opts.batch ?? 64;
+  const epochs = opts.epochs ?? 2;
+  const result = await train(ir, opts.data, { epochs, batchSize: batch, optimizer: 'adam', learningRate: opts.learningRate ?? 1e-3, seed: opts.seed ?? 0, backend: opts.backend, threads: opts.threads, progress: opts.progress });
+  const test = opts.data.test ? await evaluate(ir, result.weights, opts.data.test, { batchSize: 256 }) : undefined;
+  const samples = result.history[0].samples;
+  return {
+    framework: `tfjs-${result.backend.name}`,
+    arch: opts.arch,
+    batch,
+    samples,
+    epochs: result.epochs,
+    threads: result.backend.threads,
+    trainSamplesPerSec: (samples * result.epochs) / result.trainSeconds,
+    trainSeconds: result.trainSeconds,
+    val: result.metrics,
+    test,
+  };
 }

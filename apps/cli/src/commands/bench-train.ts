@@ -1,10 +1,13 @@
-import { benchTrain as runBenchTrain } from '@marl-hpo/trainer';
+import { loadDataset } from '@marl-hpo/data';
+import { benchAccuracy, benchTrain as runBenchTrain } from '@marl-hpo/trainer';
 import { intFlag, UsageError, type Command } from '../cli';
 
 export const benchTrain: Command = {
   path: ['bench', 'train'],
-  usage: 'bench train [--arch small|vgg] [--samples 2048] [--batch 64] [--epochs 2] [--threads 1] [--backend auto|wasm|tensorflow|cpu] [--json]',
-  summary: 'Training throughput (samples/s) on the benchmark CNNs of ../shared/bench/torch_reference.py',
+  usage:
+    'bench train [--arch small|vgg] [--samples 2048] [--batch 64] [--epochs 2] [--threads 1] [--backend auto|wasm|tensorflow|cpu] [--data <spec> [--train-limit N] [--lr 0.001] [--normalize MEAN,STD] [--seed 0]] [--json]',
+  summary:
+    'Training throughput (samples/s) of the benchmark CNNs of ../shared/bench/torch_reference.py on random data; with --data (e.g. idx:/usr/share/datasets/fashion-mnist), trains on it and reports test accuracy',
   options: {
     arch: { type: 'string' },
     samples: { type: 'string' },
@@ -12,6 +15,11 @@ export const benchTrain: Command = {
     epochs: { type: 'string' },
     threads: { type: 'string' },
     backend: { type: 'string' },
+    data: { type: 'string' },
+    'train-limit': { type: 'string' },
+    lr: { type: 'string' },
+    normalize: { type: 'string' },
+    seed: { type: 'string' },
     json: { type: 'boolean' },
   },
   async run({ values }, io) {
@@ -19,15 +27,39 @@ export const benchTrain: Command = {
     if (arch !== 'small' && arch !== 'vgg') throw new UsageError(`--arch: expected small or vgg, got '${arch}'`);
     const backend = String(values['backend'] ?? 'auto');
     if (!['auto', 'wasm', 'tensorflow', 'cpu'].includes(backend)) throw new UsageError(`--backend: expected auto, wasm, tensorflow or cpu, got '${backend}'`);
-    const result = await runBenchTrain({
+    const common = {
       arch,
-      samples: intFlag(values, 'samples', 2048, 1),
       batch: intFlag(values, 'batch', 64, 1),
       epochs: intFlag(values, 'epochs', 2, 1),
       threads: intFlag(values, 'threads', 1, 1),
       backend: backend as 'auto',
-    });
-    if (values['json']) {
+    };
+    const json = Boolean(values['json']);
+    if (values['data'] !== undefined) {
+      const trainLimit = values['train-limit'] === undefined ? undefined : intFlag(values, 'train-limit', 0, 1);
+      const seed = intFlag(values, 'seed', 0, 0);
+      const learningRate = values['lr'] === undefined ? undefined : Number(values['lr']);
+      if (learningRate !== undefined && !(learningRate > 0)) throw new UsageError(`--lr: expected a positive number, got '${String(values['lr'])}'`);
+      let normalize: { mean: number[]; std: number[] } | undefined;
+      if (values['normalize'] !== undefined) {
+        const [mean, std] = String(values['normalize']).split(',').map(Number);
+        if (!Number.isFinite(mean) || !(std > 0)) throw new UsageError(`--normalize: expected MEAN,STD in [0, 1] units, e.g. 0.286,0.353, got '${String(values['normalize'])}'`);
+        normalize = { mean: [mean], std: [std] };
+      }
+      const data = await loadDataset(String(values['data']), { seed, normalize, limit: trainLimit ? { train: trainLimit } : undefined });
+      const r = await benchAccuracy({ ...common, data, seed, learningRate, progress: io.isTTY && !json ? { write: (t: string) => io.err(t.trimEnd()) } : undefined });
+      if (json) {
+        io.out(JSON.stringify(r));
+        return;
+      }
+      const quality = (m: object | undefined) => (m ? Object.entries(m).map(([k, v]) => `${k} ${(v as number).toFixed(4)}`).join(', ') : 'n/a');
+      io.out(`${r.framework}, ${r.arch} on ${data.name}: ${r.samples} training samples x ${r.epochs} epochs in ${r.trainSeconds.toFixed(1)} s (${r.trainSamplesPerSec.toFixed(1)} samples/s)`);
+      io.out(`val: ${quality(r.val)}`);
+      io.out(`test: ${quality(r.test)}`);
+      return;
+    }
+    const result = await runBenchTrain({ ...common, samples: intFlag(values, 'samples', 2048, 1) });
+    if (json) {
       io.out(JSON.stringify(result));
       return;
     }
