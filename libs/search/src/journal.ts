@@ -46,6 +46,18 @@ export interface EvaluationRecord {
   time: string;
 }
 
+/** The agents learned from this record (all but screens that were promoted to a full evaluation). */
+export const learnedFrom = (r: EvaluationRecord): boolean => r.observed !== false;
+
+/** A full-fidelity evaluation (not a multi-fidelity screen): only these compete for best.onnx and the Pareto front. */
+export const isFullFidelity = (r: EvaluationRecord): boolean => !r.screen;
+
+/**
+ * An episode that cost an evaluation and counts against the episode budget: learned from, and
+ * neither skipped (cost-model pre-check, unbuildable) nor cached — unless it completes a promotion.
+ */
+export const countsAgainstBudget = (r: EvaluationRecord): boolean => learnedFrom(r) && ((r.cachedFrom === undefined && !r.skipped) || r.promotedFrom !== undefined);
+
 export interface JournalRead {
   records: EvaluationRecord[];
   /** A half-written last line (a crash during append) was found and ignored. */

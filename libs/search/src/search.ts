@@ -4,7 +4,7 @@ import { createAgent, type Agent } from '@marl-hpo/agents';
 import { writeFileAtomic } from './atomic';
 import { ConfigError, type SearchConfig } from './config';
 import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
-import { JournalWriter, readJournal, type EvaluationRecord, type Fidelity } from './journal';
+import { countsAgainstBudget as costly, isFullFidelity as isFull, JournalWriter, learnedFrom, readJournal, type EvaluationRecord, type Fidelity } from './journal';
 import { paretoFront, qualityOf } from './pareto';
 import { computeReward, MIN_REWARD, violatedConstraints, type Metrics, type RewardSpec } from './reward';
 import { RunDir } from './run-dir';
@@ -70,9 +70,6 @@ interface Finished {
 
 const cacheKey = (values: ConfigValues, fidelity: Fidelity) => canonicalJson({ values, fidelity });
 const isUserError = (e: unknown) => e instanceof Error && (e as { userError?: unknown }).userError === true;
-const learnedFrom = (r: EvaluationRecord) => r.observed !== false;
-/** An episode the agents learned from that cost an evaluation (counts against the budget). */
-const costly = (r: EvaluationRecord) => learnedFrom(r) && ((r.cachedFrom === undefined && !r.skipped) || r.promotedFrom !== undefined);
 
 /**
  * One search: agents propose, the evaluator trains/exports/profiles, the global reward goes
@@ -100,7 +97,6 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
   const full: Fidelity = { epochs: config.trainer.epochs };
   const mf = config.multiFidelity;
   const screenFidelity: Fidelity | undefined = mf && { epochs: mf.screen.epochs, trainFraction: mf.screen.trainFraction };
-  const isFull = (r: EvaluationRecord) => canonicalJson(r.fidelity) === canonicalJson(full);
   const total = config.budget.episodes === undefined ? undefined : config.budget.episodes + (config.baseline ? 1 : 0);
   const agent = createAgent(config.algorithm, space, { ...config.agent, seed: config.seed, budget: config.budget.episodes ?? DEFAULT_AGENT_BUDGET });
 
@@ -214,14 +210,14 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
       best = record;
       restoreBest(run, best);
     }
-    writeState(run, agent, space, records, template, templateOpts, isFull);
+    writeState(run, agent, space, records, template, templateOpts);
     const elapsedSeconds = (Date.now() - started) / 1000;
     const perEpisode = elapsedSeconds / Math.max(1, episodes - resumedEpisodes);
     opts.onEpisode?.({ record, best, done: episodes, total, elapsedSeconds, etaSeconds: total === undefined ? undefined : Math.max(0, total - episodes) * perEpisode });
   };
 
   try {
-    writeState(run, agent, space, records, template, templateOpts, isFull);
+    writeState(run, agent, space, records, template, templateOpts);
     for (;;) {
       while (!abort.signal.aborted && inFlight.size < workers && (queue.length || (budgetLeft() && !timeUp()))) {
         inFlight.set(nextTask++, evaluate(queue.shift() ?? nextProposal()));
@@ -290,7 +286,7 @@ function restoreBest(run: RunDir, best: EvaluationRecord | undefined): void {
   run.writeJson(run.bestJson, { ...best, onnx: fs.existsSync(model) ? 'best.onnx' : undefined, quality: qualityOf(best) });
 }
 
-function writeState(run: RunDir, agent: Agent, space: SearchSpace, records: EvaluationRecord[], template: Template, opts: TemplateOptions, isFull: (r: EvaluationRecord) => boolean): void {
+function writeState(run: RunDir, agent: Agent, space: SearchSpace, records: EvaluationRecord[], template: Template, opts: TemplateOptions): void {
   run.writeJson(run.agents, { template: template.name, input: opts.input, classes: opts.classes, slots: space.slots, agent: agent.state() });
   run.writeResults(records, space.slots);
   run.writeJson(run.pareto, { front: paretoFront(records.filter(isFull)) });

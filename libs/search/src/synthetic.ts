@@ -59,7 +59,7 @@ export class SyntheticEvaluator implements Evaluator {
     const quality = 0.5 + 0.45 * (1 - Math.exp(-macs / 2e7)) + 0.02 * (h - 0.5) - 0.01 * (job.fidelity.epochs === 1 ? 1 : 0);
     const metrics = this.info.task === 'segmentation' ? { mIoU: quality, loss: 1 - quality } : { accuracy: quality, loss: 1 - quality };
     return {
-      metrics: { ...metrics, latencyMs: 0.05 + macs / 5e8 + 0.01 * h, trainSeconds: macs / 1e8, onnxBytes: 1000 + key.length },
+      metrics: { ...metrics, latencyMs: 0.05 + macs / 5e8 + 0.01 * h, trainSeconds: (macs / 1e8) * job.fidelity.epochs * (job.fidelity.trainFraction ?? 1), onnxBytes: 1000 + key.length },
       onnx: new TextEncoder().encode(`synthetic-onnx ${key}`),
       timings: { train: 0, export: 0, profile: 0 },
     };

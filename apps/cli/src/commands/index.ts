@@ -2,6 +2,7 @@ import type { Command } from '../cli';
 import { arch } from './arch';
 import { config } from './config';
 import { dataInspect } from './data-inspect';
+import { experiment } from './experiment';
 import { init } from './init';
 import { search } from './search';
 import { benchSearch } from './bench-search';
@@ -30,4 +31,5 @@ export const commands: Command[] = [
   worker,
   report,
   dashboard,
+  experiment,
 ];

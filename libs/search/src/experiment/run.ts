@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { canonicalJson, getTemplate, summarize } from '@marl-hpo/arch';
+import { writeFileAtomic } from '../atomic';
+import { ConfigError, parseConfig, type SearchConfig, type SearchConfigInput } from '../config';
+import type { Evaluator } from '../evaluator';
+import { createEvaluator } from '../evaluators';
+import { readJournal } from '../journal';
+import { runSearch, type EpisodeEvent } from '../search';
+import { presets, type BaselineMetrics, type ExperimentPreset } from './presets';
+import { summarizeExperiment, type ExperimentSummary, type RunSummary } from './summary';
+
+export interface ExperimentOptions {
+  out: string;
+  /** Evaluations per search (default: the preset's). */
+  budget?: number;
+  seeds?: number;
+  algorithms?: string[];
+  /** Also run marl with multi-fidelity screening, to report the cost it saves. */
+  multiFidelity?: boolean;
+  /** A minute-long version for CI: little data, one epoch, tiny budget. */
+  tiny?: boolean;
+  workers?: number;
+  workerScript?: string;
+  /** Replace training by the synthetic evaluator (tests of the experiment machinery). */
+  synthetic?: boolean;
+  signal?: AbortSignal;
+  onEpisode?(run: string, e: EpisodeEvent): void;
+  log?(line: string): void;
+}
+
+export function getPreset(name: string): ExperimentPreset {
+  const p = presets.find((x) => x.name === name);
+  if (!p) throw new ConfigError(`unknown experiment '${name}' (experiments: ${presets.map((x) => x.name).join(', ')})`);
+  return p;
+}
+
+const PLACEHOLDER: BaselineMetrics = { params: 1, latencyMs: 1 };
+
+/**
+ * Trains the template's baseline once (reused by every search of the experiment and by
+ * reruns), then runs every algorithm with every seed at the same budget, then writes
+ * results.json and results.md. Every search is an ordinary run folder: killing the
+ * experiment and starting it again resumes where it stopped.
+ */
+export async function runExperiment(name: string, opts: ExperimentOptions): Promise<ExperimentSummary> {
+  const preset = getPreset(name);
+  const tiny = opts.tiny ?? false;
+  const budget = opts.budget ?? (tiny ? 3 : preset.defaults.budget);
+  const seeds = opts.seeds ?? (tiny ? 1 : preset.defaults.seeds);
+  const algorithms = opts.algorithms ?? (tiny ? ['marl', 'random'] : ['marl', 'random', 'qlearning', 'evolution']);
+  const withSynthetic = (c: Omit<SearchConfigInput, 'budget'>) => (opts.synthetic ? { ...c, synthetic: { sleepSeconds: 0 } } : c);
+  fs.mkdirSync(opts.out, { recursive: true });
+
+  const baseline = await trainBaseline(preset, parseConfig({ ...withSynthetic(preset.config(PLACEHOLDER, tiny)), budget: { episodes: 1 } }), opts);
+  const b = baseline.metrics as BaselineMetrics;
+  opts.log?.(`baseline: ${JSON.stringify(b)}`);
+
+  const variants = [...algorithms.map((a) => ({ label: a, algorithm: a, mf: false })), ...(opts.multiFidelity ? [{ label: 'marl+mf', algorithm: 'marl', mf: true }] : [])];
+  const runs: RunSummary[] = [];
+  for (const v of variants) {
+    for (let seed = 0; seed < seeds; seed++) {
+      const label = `${v.label}-s${seed}`;
+      const config = parseConfig({
+        ...withSynthetic(preset.config(b, tiny)),
+        algorithm: v.algorithm,
+        seed,
+        budget: { episodes: budget },
+        ...(v.mf ? { multiFidelity: { screen: { epochs: 1, trainFraction: 0.3 }, promote: 0.3, minScreened: 3 } } : {}),
+      });
+      const out = path.join(opts.out, 'runs', label);
+      const resume = fs.existsSync(path.join(out, 'journal.jsonl'));
+      const started = Date.now();
+      const evaluator = makeEvaluator(config, opts);
+      try {
+        await runSearch(config, { out, resume, workers: opts.workers, evaluator, signal: opts.signal, onEpisode: (e) => opts.onEpisode?.(label, e) });
+      } finally {
+        await evaluator.close();
+      }
+      if (opts.signal?.aborted) throw Object.assign(new Error(`experiment interrupted during ${label}; run it again to resume`), { userError: true });
+      const timing = path.join(out, 'experiment.json');
+      const previous = fs.existsSync(timing) ? (JSON.parse(fs.readFileSync(timing, 'utf8')) as { wallSeconds: number }).wallSeconds : 0;
+      const wallSeconds = previous + (Date.now() - started) / 1000;
+      writeFileAtomic(timing, JSON.stringify({ wallSeconds }) + '\n');
+      runs.push({ variant: v.label, seed, records: readJournal(path.join(out, 'journal.jsonl')).records, wallSeconds, budget });
+    }
+  }
+  const summary = summarizeExperiment(preset, baseline, runs);
+  writeFileAtomic(path.join(opts.out, 'results.json'), JSON.stringify(summary, null, 2) + '\n');
+  writeFileAtomic(path.join(opts.out, 'results.md'), summary.markdown);
+  return summary;
+}
+
+function makeEvaluator(config: SearchConfig, opts: ExperimentOptions): Evaluator {
+  return createEvaluator(config, { workers: opts.workers ?? 1, script: opts.workerScript });
+}
+
+/** The baseline as the experiment measured it. */
+export interface BaselineResult {
+  values: Record<string, unknown>;
+  metrics: BaselineMetrics;
+  timings: Record<string, number>;
+}
+
+/**
+ * Trains, exports and profiles the template's baseline exactly as a search evaluates a
+ * configuration; cached in <out>/baseline.json (and baseline.onnx) for the same settings.
+ */
+async function trainBaseline(preset: ExperimentPreset, config: SearchConfig, opts: ExperimentOptions): Promise<BaselineResult> {
+  const file = path.join(opts.out, 'baseline.json');
+  const key = canonicalJson({ preset: preset.name, template: config.template, templateOptions: config.templateOptions, dataset: config.dataset, trainer: config.trainer, profiler: config.profiler, synthetic: config.synthetic ?? null, seed: config.seed });
+  if (fs.existsSync(file)) {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string; baseline: BaselineResult };
+    if (saved.key === key) return saved.baseline;
+  }
+  const evaluator = createEvaluator(config, { workers: 1 });
+  try {
+    const dataset = await evaluator.prepare();
+    const template = getTemplate(config.template);
+    const templateOpts = { input: dataset.input, classes: dataset.classes, ...config.templateOptions };
+    const values = template.baseline(templateOpts);
+    const ir = template.instantiate(values, templateOpts);
+    const outcome = await evaluator.evaluate({ proposal: 0, values, ir, fidelity: { epochs: config.trainer.epochs } }, opts.signal ?? new AbortController().signal);
+    const { params, macs } = summarize(ir);
+    const baseline: BaselineResult = { values, metrics: { ...outcome.metrics, params, macs } as BaselineMetrics, timings: outcome.timings };
+    if (outcome.onnx) writeFileAtomic(path.join(opts.out, 'baseline.onnx'), outcome.onnx);
+    writeFileAtomic(file, JSON.stringify({ key, baseline }, null, 2) + '\n');
+    return baseline;
+  } finally {
+    await evaluator.close();
+  }
+}
