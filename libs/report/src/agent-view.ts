@@ -1,5 +1,6 @@
 import { createAgent, marlTables, type AgentState, type MarlTable } from '@marl-hpo/agents';
 import { canonicalJson, type Slot } from '@marl-hpo/arch';
+import { learnedFrom } from '@marl-hpo/search';
 import type { AgentsFile, ReportRecord } from './load';
 
 /** What the report shows of the search algorithm's learning. */
@@ -105,12 +106,12 @@ export function agentView(agents: AgentsFile | undefined, records: ReportRecord[
     view.notes.push(`agents.json: ${(e as Error).message}`);
     return view;
   }
-  if (!view.tracks || !records.some((r) => r.observed !== false)) return view;
+  if (!view.tracks || !records.some(learnedFrom)) return view;
 
   try {
     const agent = createAgent(state.algorithm, { slots }, { ...state.options, seed: state.seed, budget: state.budget });
     // The agents learn from every record but promoted screens (they learn from the full evaluation).
-    const observed = records.filter((r) => r.observed !== false);
+    const observed = records.filter(learnedFrom);
     const stride = Math.max(1, Math.ceil(observed.length / MAX_SNAPSHOTS));
     let last: AgentState | undefined;
     observed.forEach((r, k) => {

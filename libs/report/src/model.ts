@@ -1,5 +1,5 @@
 import { canonicalJson, getTemplate, summarize, type ArchitectureSummary } from '@marl-hpo/arch';
-import { paretoFront, qualityOf, type ParetoPoint } from '@marl-hpo/search';
+import { countsAgainstBudget, isFullFidelity, paretoFront, qualityOf, type ParetoPoint } from '@marl-hpo/search';
 import { agentView, type AgentView } from './agent-view';
 import { num } from './format';
 import type { ReportRecord, RunData } from './load';
@@ -40,18 +40,6 @@ export interface ReportModel {
   agent: AgentView;
   /** What the report cannot show, one sentence each. */
   missing: string[];
-}
-
-/**
- * The rules of libs/search/src/search.ts, which does not export them: a record the agents
- * learned from (a promoted screen is not), one that cost an evaluation, one at full fidelity.
- */
-export const learnedFrom = (r: ReportRecord) => r.observed !== false;
-export const costly = (r: ReportRecord) => learnedFrom(r) && ((r.cachedFrom === undefined && !r.skipped) || r.promotedFrom !== undefined);
-export function isFull(run: RunData): (r: ReportRecord) => boolean {
-  if (!run.config) return (r) => !r.screen;
-  const full = canonicalJson({ epochs: run.config.trainer.epochs });
-  return (r) => canonicalJson(r.fidelity) === full;
 }
 
 /** The best feasible record: highest reward, earliest on ties (the search's own rule). */
@@ -135,8 +123,8 @@ export function buildModel(run: RunData): ReportModel {
   }
   const config = run.config;
   const planned = config?.budget.episodes === undefined ? undefined : config.budget.episodes + (config.baseline ? 1 : 0);
-  const done = records.filter(costly).length;
-  const full = records.filter(isFull(run));
+  const done = records.filter(countsAgainstBudget).length;
+  const full = records.filter(isFullFidelity);
   const best = bestRecord(full);
   const baseline = records.find((r) => r.baseline);
   const missing: string[] = [];
