@@ -10,6 +10,7 @@
  */
 import { backend_util, BatchMatMul, Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type Conv2DBackpropFilterInputs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdFor, type Simd } from './simd';
 import { addFree, alloc, call, conv, f32, free, reshape, transpose, transpose2d, unview, view } from './wasm';
 
 /** Filter elements per chunk (dy^T block); keeps the C++ filter transpose in cache. */
@@ -53,6 +54,12 @@ export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs;
     bottom = Math.max(bottom, 0);
     right = Math.max(right, 0);
   }
+  const simd = co % 4 === 0 ? simdFor(backend) : undefined;
+  if (simd) {
+    const out = viaSimd(backend, simd, src, dy, [kh, kw], [sh, sw], [top, left]);
+    if (src !== x) free(backend, src);
+    return out;
+  }
   if (kh * kw * ci <= 2 * co) {
     const out = viaMatmul(backend, src, dy, [kh, kw], [sh, sw], [top, left]);
     if (src !== x) free(backend, src);
@@ -77,6 +84,49 @@ export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs;
   if (src !== x) free(backend, src);
   const out = transpose(backend, acc!, [1, 2, 0, 3]);
   free(backend, acc!);
+  return out;
+}
+
+/** Images per float32 partial sum (then added up in float64). */
+const SIMD_BLOCK = 8;
+
+/**
+ * dW by outer products of x and dy rows (simd.ts's dwRow): for each output row and tap, the
+ * valid run of pixels adds x[pixel, ci] * dy[pixel, co] into dW[tap]. No transposes, no packing.
+ */
+function viaSimd(backend: BackendWasm, simd: Simd, x: TensorInfo, dy: TensorInfo, [kh, kw]: number[], [sh, sw]: number[], [top, left]: number[]): TensorInfo {
+  const [n, h, w, ci] = x.shape;
+  const [, oh, ow, co] = dy.shape;
+  const size = kh * kw * ci * co;
+  const total = new Float64Array(size);
+  const part = alloc(backend, [size]);
+  const out = alloc(backend, [kh, kw, ci, co]);
+  const xb = backend.getMemoryOffset(x.dataId);
+  const dyb = backend.getMemoryOffset(dy.dataId);
+  const pb = backend.getMemoryOffset(part.dataId);
+  // Valid output columns per tap column j: 0 <= q * sw + j - left < w.
+  const q0 = Array.from({ length: kw }, (_, j) => Math.max(0, Math.ceil((left - j) / sw)));
+  const q1 = Array.from({ length: kw }, (_, j) => Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1));
+  for (let b0 = 0; b0 < n; b0 += SIMD_BLOCK) {
+    f32(backend, part).fill(0);
+    for (let b = b0; b < Math.min(n, b0 + SIMD_BLOCK); b++) {
+      for (let r = 0; r < oh; r++) {
+        for (let i = 0; i < kh; i++) {
+          const xr = r * sh + i - top;
+          if (xr < 0 || xr >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            if (q1[j] <= q0[j]) continue;
+            const xc = q0[j] * sw + j - left;
+            simd.dwRow(xb + ((b * h + xr) * w + xc) * ci * 4, dyb + ((b * oh + r) * ow + q0[j]) * co * 4, pb + (i * kw + j) * ci * co * 4, q1[j] - q0[j], ci, co, sw * ci * 4, co * 4);
+          }
+        }
+      }
+    }
+    const p = f32(backend, part);
+    for (let k = 0; k < size; k++) total[k] += p[k];
+  }
+  f32(backend, out).set(total);
+  free(backend, part);
   return out;
 }
 

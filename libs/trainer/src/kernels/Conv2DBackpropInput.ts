@@ -10,6 +10,8 @@
  */
 import { backend_util, Conv2DBackpropInput, type Conv2DBackpropInputAttrs, type Conv2DBackpropInputInputs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdConv } from './conv';
+import { simdFor } from './simd';
 import { alloc, call, conv, f32, free, heapF32 } from './wasm';
 
 /** Taps of filter axis length k that fall in phase p of stride s: k indexes p, p+s, ... */
@@ -69,7 +71,10 @@ export function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; b
     if (sh === 1 && sw === 1 && top <= kh - 1 && left <= kw - 1) {
       // One phase covering dx exactly: no interleaving.
       const f = phaseFilter(backend, filter, 1, 1, 0, 0, kh, kw);
-      const out = conv(backend, src, f, [kh - 1 - top, h - ohE + top, kw - 1 - left, w - owE + left]);
+      const simd = ci % 4 === 0 ? simdFor(backend) : undefined;
+      const out = simd
+        ? simdConv(backend, simd, src, f, undefined, { outShape: [n, h, w, ci], strides: [1, 1], top: kh - 1 - top, left: kw - 1 - left }, false)
+        : conv(backend, src, f, [kh - 1 - top, h - ohE + top, kw - 1 - left, w - owE + left]);
       free(backend, f);
       return out;
     }

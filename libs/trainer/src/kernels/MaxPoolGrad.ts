@@ -5,6 +5,7 @@
  */
 import { backend_util, MaxPoolGrad, type KernelConfig, type MaxPoolGradAttrs, type MaxPoolGradInputs, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdFor } from './simd';
 import { alloc, f32 } from './wasm';
 
 export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: BackendWasm; attrs: MaxPoolGradAttrs }): TensorInfo {
@@ -21,7 +22,19 @@ export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: BackendW
   const dys = f32(backend, dy);
   const dxs = f32(backend, dx);
   if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && 2 * oh <= h && 2 * ow <= w) {
-    pool2x2(xs, dys, dxs, n, h, w, c, oh, ow);
+    const simd = c % 4 === 0 ? simdFor(backend) : undefined;
+    if (!simd) {
+      pool2x2(xs, dys, dxs, n, h, w, c, oh, ow);
+      return dx;
+    }
+    if (oh * 2 !== h || ow * 2 !== w) dxs.fill(0); // odd sizes: the last row/column gets no gradient
+    const [xb, dyb, dxb] = [input, dy, dx].map((t) => backend.getMemoryOffset(t.dataId));
+    for (let b = 0; b < n; b++) {
+      for (let r = 0; r < oh; r++) {
+        const row = (b * h + 2 * r) * w * c * 4;
+        simd.maxPoolGradRow(xb + row, dyb + (b * oh + r) * ow * c * 4, dxb + row, ow, c, w * c * 4);
+      }
+    }
     return dx;
   }
   dxs.fill(0);

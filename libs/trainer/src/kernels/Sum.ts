@@ -5,7 +5,10 @@
  */
 import { backend_util, Sum, util, type KernelConfig, type SumAttrs, type SumInputs, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { alloc, call, f32 } from './wasm';
+import { simdFor } from './simd';
+import { alloc, call, f32, free } from './wasm';
+
+const ROW_BLOCK = 256;
 
 export function sum(args: { inputs: SumInputs; backend: BackendWasm; attrs: SumAttrs }): TensorInfo {
   const { backend, attrs } = args;
@@ -17,11 +20,25 @@ export function sum(args: { inputs: SumInputs; backend: BackendWasm; attrs: SumA
   const cols = util.sizeFromShape(x.shape.slice(axes.length));
   const outShape = attrs.keepDims ? backend_util.expandShapeToKeepDim(x.shape.slice(axes.length), axes) : x.shape.slice(axes.length);
   const out = alloc(backend, outShape);
-  const src = f32(backend, x);
   const acc = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    for (let c = 0; c < cols; c++) acc[c] += src[o + c];
+  const simd = cols % 4 === 0 ? simdFor(backend) : undefined;
+  if (simd) {
+    // float32 partial sums of ROW_BLOCK rows, added up in float64.
+    const part = alloc(backend, [cols]);
+    const [src, pb] = [x, part].map((t) => backend.getMemoryOffset(t.dataId));
+    for (let r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
+      f32(backend, part).fill(0);
+      simd.colSum(src + r0 * cols * 4, Math.min(ROW_BLOCK, rows - r0), cols, pb);
+      const p = f32(backend, part);
+      for (let c = 0; c < cols; c++) acc[c] += p[c];
+    }
+    free(backend, part);
+  } else {
+    const src = f32(backend, x);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) acc[c] += src[o + c];
+    }
   }
   f32(backend, out).set(acc);
   return out;

@@ -80,10 +80,10 @@ describe('Conv2DBackpropFilter', () => {
   const r = rng(11);
   it.each([
     ...convCases(1, 24).map((c) => [describeCase(c), c] as const),
-    // Several batch chunks, the last one short (chunks of 2 samples below).
-    ['chunked', { n: 5, h: 9, w: 8, ci: 3, co: 4, k: 3, s: 2, pad: 'same' } as ConvCase] as const,
+    // Several batch chunks, the last one short (chunks of 2 samples below; co not a multiple of 4: no SIMD path).
+    ['chunked', { n: 5, h: 9, w: 8, ci: 3, co: 5, k: 3, s: 2, pad: 'same' } as ConvCase] as const,
   ])('%s', (name, c) => {
-    if (name === 'chunked') setFilterChunkElements(2 * 5 * 4 * 4);
+    if (name === 'chunked') setFilterChunkElements(2 * 5 * 4 * 5);
     const oh = outSize(c.h, c.k, c.s, c.pad, 1);
     const ow = outSize(c.w, c.k, c.s, c.pad, 2);
     const err = compare(
@@ -230,5 +230,18 @@ describe.each(['wasm', 'cpu'] as const)('exact adjoints of the forward ops (%s)'
     [true, false],
   ])('ResizeNearestNeighborGrad alignCorners=%s halfPixelCenters=%s', (alignCorners, halfPixelCenters) => {
     check((x) => tf.image.resizeNearestNeighbor(x, [9, 8], alignCorners, halfPixelCenters), 'ResizeNearestNeighborGrad', { alignCorners, halfPixelCenters }, [2, 4, 3, 3], 'images');
+  });
+});
+
+describe('Conv2D and FusedConv2D (SIMD rows when channels are a multiple of 4)', () => {
+  const r = rng(18);
+  const cases = convCases(4, 20).map((c, i) => ({ ...c, co: [4, 8, 12, 16, 3][i % 5] }));
+  it.each(cases.map((c) => [describeCase(c), c] as const))('%s', (_name, c) => {
+    const x = random(r, [c.n, c.h, c.w, c.ci]);
+    const filter = random(r, [c.k, c.k, c.ci, c.co]);
+    const attrs = { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', dilations: [1, 1] };
+    expect(compare('Conv2D', { x, filter }, attrs)).toBeLessThan(1e-4);
+    const bias = random(r, [c.co]);
+    for (const activation of ['relu', 'linear']) expect(compare('FusedConv2D', { x, filter, bias }, { ...attrs, activation })).toBeLessThan(1e-4);
   });
 });

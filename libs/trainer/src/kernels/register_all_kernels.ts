@@ -2,10 +2,12 @@
 import { registerKernel, unregisterKernel, getKernel, type KernelConfig } from '@tensorflow/tfjs';
 import { avgPoolGradConfigs } from './AvgPoolGrad';
 import { batchMatMulConfig } from './BatchMatMul';
+import { conv2DConfig } from './Conv2D';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
+import { fusedConv2DConfig } from './FusedConv2D';
 import { maxPoolGradConfig } from './MaxPoolGrad';
 import { resizeBilinearGradConfigs } from './ResizeBilinearGrad';
 import { resizeNearestNeighborGradConfigs } from './ResizeNearestNeighborGrad';
@@ -14,10 +16,12 @@ import { rememberStock } from './wasm';
 
 export const wasmKernels: KernelConfig[] = [
   batchMatMulConfig,
+  conv2DConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
+  fusedConv2DConfig,
   maxPoolGradConfig,
   sumConfig,
 ];

@@ -13,7 +13,8 @@ type ConvParams = Pick<Conv2dNode, 'filters' | 'kernel' | 'stride' | 'padding' |
 function fusedConv(stride: number, padding: Padding, activation: 'relu' | 'linear', inputGrad: boolean) {
   const attrs = { strides: [stride, stride], pad: padding, dataFormat: 'NHWC' };
   const op = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    const y = tf.fused.conv2d({ x, filter: w, strides: stride, pad: padding, bias: b, activation });
+    // The kernel itself: tf.fused.conv2d would unfuse under a gradient tape.
+    const y = tf.engine().runKernel('FusedConv2D', { x, filter: w, bias: b }, { ...attrs, dilations: [1, 1], activation } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
     save([x, w, y]);
     return {
       value: y,

@@ -1,0 +1,113 @@
+// The run-time assembled SIMD loops against plain JS on random data (integer-valued inputs for the
+// max-pool gradient, so that ties are common and the first-maximum rule is exercised).
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { initBackend } from '../backend';
+import { rng } from '../rng';
+import { simdFor, type Simd } from './simd';
+import { alloc, f32, free } from './wasm';
+
+let backend: BackendWasm;
+let simd: Simd;
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+  tf.setBackend('wasm');
+  backend = tf.backend() as BackendWasm;
+  simd = simdFor(backend)!;
+});
+
+const ptr = (t: tf.TensorInfo) => backend.getMemoryOffset(t.dataId);
+
+function heapTensor(data: Float32Array): tf.TensorInfo {
+  const t = alloc(backend, [data.length]);
+  f32(backend, t).set(data);
+  return t;
+}
+
+it('is available', () => expect(simd).toBeDefined());
+
+it.each([
+  [1, 4, 5],
+  [3, 8, 7],
+  [5, 12, 1],
+  [4, 16, 9],
+  [9, 20, 3],
+])('dwRow: ci %i, co %i, %i pixels with strides', (ci, co, count) => {
+  const r = rng(ci * 100 + co);
+  const xStride = ci + 2; // pixels not contiguous: the kernel must use the given steps
+  const dyStride = co + 4;
+  const x = Float32Array.from({ length: count * xStride }, () => r() - 0.5);
+  const dy = Float32Array.from({ length: count * dyStride }, () => r() - 0.5);
+  const acc0 = Float32Array.from({ length: ci * co }, () => r());
+  const expected = Float64Array.from(acc0);
+  for (let p = 0; p < count; p++) for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) expected[i * co + o] += x[p * xStride + i] * dy[p * dyStride + o];
+  const [tx, tdy, tacc] = [heapTensor(x), heapTensor(dy), heapTensor(acc0)];
+  simd.dwRow(ptr(tx), ptr(tdy), ptr(tacc), count, ci, co, xStride * 4, dyStride * 4);
+  const got = f32(backend, tacc);
+  for (let k = 0; k < expected.length; k++) expect(got[k]).toBeCloseTo(expected[k], 5);
+  free(backend, tx, tdy, tacc);
+});
+
+it.each([
+  [3, 4],
+  [5, 8],
+  [1, 12],
+])('maxPoolGradRow: %i output columns, %i channels, first maximum wins ties', (ow, c) => {
+  const r = rng(ow * 10 + c);
+  const w = 2 * ow + 1; // an odd input width: the last column is not read
+  const x = Float32Array.from({ length: 2 * w * c }, () => Math.floor(r() * 3));
+  const dy = Float32Array.from({ length: ow * c }, () => r() + 0.5);
+  const expected = new Float32Array(2 * w * c);
+  for (let q = 0; q < ow; q++) {
+    for (let k = 0; k < c; k++) {
+      const idx = [0, 1, w, w + 1].map((o) => (2 * q + o) * c + k);
+      let best = 0;
+      for (let t = 1; t < 4; t++) if (x[idx[t]] > x[idx[best]]) best = t;
+      expected[idx[best]] = dy[q * c + k];
+    }
+  }
+  const [tx, tdy, tdx] = [heapTensor(x), heapTensor(dy), heapTensor(new Float32Array(2 * w * c))];
+  simd.maxPoolGradRow(ptr(tx), ptr(tdy), ptr(tdx), ow, c, w * c * 4);
+  expect([...f32(backend, tdx)]).toEqual([...expected]);
+  free(backend, tx, tdy, tdx);
+});
+
+it('colSum adds rows into the output', () => {
+  const r = rng(5);
+  const [rows, cols] = [37, 12];
+  const src = Float32Array.from({ length: rows * cols }, () => r() - 0.5);
+  const out0 = Float32Array.from({ length: cols }, () => r());
+  const expected = Float64Array.from(out0);
+  for (let i = 0; i < rows; i++) for (let c = 0; c < cols; c++) expected[c] += src[i * cols + c];
+  const [ts, to] = [heapTensor(src), heapTensor(out0)];
+  simd.colSum(ptr(ts), rows, cols, ptr(to));
+  const got = f32(backend, to);
+  for (let c = 0; c < cols; c++) expect(got[c]).toBeCloseTo(expected[c], 5);
+  free(backend, ts, to);
+});
+
+it.each([
+  [5, 8, 3, 3, 1, true, true],
+  [7, 12, 2, 1, 2, false, true],
+  [1, 4, 1, 3, 4, true, false],
+  [9, 16, 3, 2, 3, false, false],
+])('convRow: %i pixels, co %i, %ix%i taps, ci %i, bias %s, relu %s', (count, co, ni, nj, ci, withBias, relu) => {
+  const r = rng(count * 7 + co);
+  const [xStepF, rowF] = [ci * 2 + 1, 64]; // strided pixels and rows (floats)
+  const x = Float32Array.from({ length: rowF * ni + count * xStepF + nj * ci }, () => r() - 0.5);
+  const w = Float32Array.from({ length: ni * nj * ci * co }, () => r() - 0.5);
+  const bias = Float32Array.from({ length: co }, () => r() - 0.5);
+  const expected = new Float32Array(count * co);
+  for (let p = 0; p < count; p++) {
+    for (let o = 0; o < co; o++) {
+      let s = withBias ? bias[o] : 0;
+      for (let i = 0; i < ni; i++) for (let j = 0; j < nj; j++) for (let c = 0; c < ci; c++) s += x[p * xStepF + i * rowF + j * ci + c] * w[((i * nj + j) * ci + c) * co + o];
+      expected[p * co + o] = relu ? Math.max(0, s) : s;
+    }
+  }
+  const [tx, tw, tb, ty] = [heapTensor(x), heapTensor(w), heapTensor(bias), heapTensor(new Float32Array(count * co))];
+  (relu ? simd.convRowRelu : simd.convRow)(ptr(tx), rowF * 4, xStepF * 4, ptr(tw), nj * ci * co * 4, withBias ? ptr(tb) : 0, ptr(ty), count, ci, co, ni, nj);
+  const got = f32(backend, ty);
+  for (let k = 0; k < expected.length; k++) expect(got[k]).toBeCloseTo(expected[k], 5);
+  free(backend, tx, tw, tb, ty);
+});
