@@ -39,7 +39,7 @@ function cpuHeap(backend: CpuBackend): Heap {
 }
 
 /** One kernel function as KernelConfigs for the wasm and cpu backends. */
-export function forBackends<I, A>(kernelName: string, kernel: (heap: Heap, inputs: I, attrs: A) => TensorInfo): KernelConfig[] {
+export function forBackends<I, A>(kernelName: string, kernel: (heap: Heap, inputs: I, attrs: A) => TensorInfo | TensorInfo[]): KernelConfig[] {
   const make = (backendName: 'wasm' | 'cpu'): KernelConfig => ({
     kernelName,
     backendName,

@@ -245,3 +245,26 @@ describe('Conv2D and FusedConv2D (SIMD rows when channels are a multiple of 4)',
     for (const activation of ['relu', 'linear']) expect(compare('FusedConv2D', { x, filter, bias }, { ...attrs, activation })).toBeLessThan(1e-4);
   });
 });
+
+describe('ReluBackprop (ours) on wasm and cpu', () => {
+  it.each([
+    [2, 5, 3, 8],
+    [1, 4, 4, 6],
+  ])('%ix%ix%ix%i', (...shape) => {
+    const r = rng(19);
+    const dy = random(r, shape);
+    const y = random(r, shape);
+    const outs = (['wasm', 'cpu'] as const).map((b) => {
+      tf.setBackend(b);
+      return tf.tidy(() => (tf.engine().runKernel('ReluBackprop', { dy: tf.tensor(dy.data, shape), y: tf.tensor(y.data, shape) }) as unknown as tf.Tensor[]).map((t) => t.dataSync()));
+    });
+    const c = shape[3];
+    const g = Float32Array.from(dy.data, (d, i) => (y.data[i] > 0 ? d : 0));
+    const db = new Float64Array(c);
+    g.forEach((v, i) => (db[i % c] += v));
+    for (const [gOut, dbOut] of outs) {
+      expect([...gOut]).toEqual([...g]);
+      for (let k = 0; k < c; k++) expect(dbOut[k]).toBeCloseTo(db[k], 5);
+    }
+  });
+});

@@ -8,7 +8,9 @@ import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
 import { fusedConv2DConfig } from './FusedConv2D';
+import { identityConfig } from './Identity';
 import { maxPoolGradConfig } from './MaxPoolGrad';
+import { reluBackpropConfigs } from './ReluBackprop';
 import { resizeBilinearGradConfigs } from './ResizeBilinearGrad';
 import { resizeNearestNeighborGradConfigs } from './ResizeNearestNeighborGrad';
 import { sumConfig } from './Sum';
@@ -22,12 +24,16 @@ export const wasmKernels: KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   fusedConv2DConfig,
+  identityConfig,
   maxPoolGradConfig,
   sumConfig,
 ];
 
 /** Corrections of wrong tfjs kernels, for the wasm and the cpu backend. */
 export const fixedKernels: KernelConfig[] = [...avgPoolGradConfigs, ...resizeBilinearGradConfigs, ...resizeNearestNeighborGradConfigs];
+
+/** Kernels of our own (no tfjs counterpart; the tensorflow backend lacks them), for the wasm and the cpu backend. */
+export const ownKernels: KernelConfig[] = [...reluBackpropConfigs];
 
 let registered = false;
 
@@ -37,7 +43,7 @@ let registered = false;
  */
 export function registerKernels(): void {
   if (registered) return;
-  for (const k of [...wasmKernels, ...fixedKernels]) {
+  for (const k of [...wasmKernels, ...fixedKernels, ...ownKernels]) {
     if (getKernel(k.kernelName, k.backendName)) {
       if (k.backendName === 'wasm') rememberStock(k.kernelName);
       unregisterKernel(k.kernelName, k.backendName);

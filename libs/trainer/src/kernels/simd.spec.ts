@@ -111,3 +111,20 @@ it.each([
   for (let k = 0; k < expected.length; k++) expect(got[k]).toBeCloseTo(expected[k], 5);
   free(backend, tx, tw, tb, ty);
 });
+
+it('reluBackprop masks dy by y > 0 and sums the result per column', () => {
+  const r = rng(6);
+  const [rows, cols] = [11, 8];
+  const dy = Float32Array.from({ length: rows * cols }, () => r() - 0.5);
+  const y = Float32Array.from({ length: rows * cols }, (_, i) => (i % 3 === 0 ? 0 : r() - 0.5));
+  const acc0 = Float32Array.from({ length: cols }, () => r());
+  const g = Float32Array.from(dy, (d, i) => (y[i] > 0 ? d : 0));
+  const expected = Float64Array.from(acc0);
+  for (let i = 0; i < rows * cols; i++) expected[i % cols] += g[i];
+  const [tdy, ty, tg, ta] = [heapTensor(dy), heapTensor(y), heapTensor(new Float32Array(rows * cols)), heapTensor(acc0)];
+  simd.reluBackprop(ptr(tdy), ptr(ty), ptr(tg), rows, cols, ptr(ta));
+  expect([...f32(backend, tg)]).toEqual([...g]);
+  const got = f32(backend, ta);
+  for (let c = 0; c < cols; c++) expect(got[c]).toBeCloseTo(expected[c], 5);
+  free(backend, tdy, ty, tg, ta);
+});

@@ -296,7 +296,37 @@ function convRow(relu: boolean): Fn {
   };
 }
 
+/** reluBackprop(dy, y, g, rows, cols, acc): g = dy where y > 0 else 0; acc[c] += sum_r g[r][c]. cols a multiple of 4. */
+function reluBackprop(): Fn {
+  const [dy, y, g, rows, cols, acc] = [0, 1, 2, 3, 4, 5];
+  const [r, off, pa, end, rowBytes] = [6, 7, 8, 9, 10];
+  const [v, zero] = [11, 12];
+  return {
+    name: 'reluBackprop',
+    params: 6,
+    locals: { i32: 5, v128: 2 },
+    body: [
+      ...zeroVec, ...set(zero),
+      ...get(cols), ...i32(2), ...shl, ...set(rowBytes),
+      ...i32(0), ...set(off), ...i32(0), ...set(r),
+      ...whileLoop([...get(r), ...get(rows), ...ltS], [
+        ...get(acc), ...set(pa),
+        ...get(acc), ...get(rowBytes), ...add, ...set(end),
+        ...whileLoop([...get(pa), ...get(end), ...ltS], [
+          // v = dy & (y > 0)
+          ...get(dy), ...get(off), ...add, ...load(), ...get(y), ...get(off), ...add, ...load(), ...get(zero), ...fgt, ...and, ...set(v),
+          ...get(g), ...get(off), ...add, ...get(v), ...store(),
+          ...get(pa), ...get(pa), ...load(), ...get(v), ...fadd, ...store(),
+          ...inc(pa, i32(16)), ...inc(off, i32(16)),
+        ]),
+        ...inc(r, i32(1)),
+      ]),
+    ],
+  };
+}
+
 export interface Simd {
+  reluBackprop(dy: number, y: number, g: number, rows: number, cols: number, acc: number): void;
   convRow(x: number, rowBytes: number, xStep: number, w: number, wRowBytes: number, bias: number, y: number, count: number, ci: number, co: number, ni: number, nj: number): void;
   convRowRelu(x: number, rowBytes: number, xStep: number, w: number, wRowBytes: number, bias: number, y: number, count: number, ci: number, co: number, ni: number, nj: number): void;
   dwRow(x: number, dy: number, acc: number, count: number, ci: number, co: number, xStep: number, dyStep: number): void;
@@ -320,7 +350,7 @@ export function simdFor(backend: BackendWasm): Simd | undefined {
   let s = instances.get(memory);
   if (!s) {
     try {
-      compiled ??= new WebAssembly.Module(assemble([dwRow(), maxPoolGradRow(), colSum(), convRow(false), convRow(true)]));
+      compiled ??= new WebAssembly.Module(assemble([dwRow(), maxPoolGradRow(), colSum(), convRow(false), convRow(true), reluBackprop()]));
     } catch {
       return undefined;
     }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2dNode, Padding } from '@marl-hpo/arch';
+import { RELU_BACKPROP } from '../kernels/ReluBackprop';
 import { convTail } from './conv-block';
 import { initFor, type ApplyContext, type BuildContext, type LayerDef } from './layer';
 
@@ -20,9 +21,12 @@ function fusedConv(stride: number, padding: Padding, activation: 'relu' | 'linea
       value: y,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [sx, sw, sy] = saved as tf.Tensor4D[];
-        const g = activation === 'relu' ? tf.mul(dy, tf.step(sy)) : dy;
+        let g: tf.Tensor4D = dy;
+        let db: tf.Tensor;
+        if (activation !== 'relu') db = tf.sum(dy, [0, 1, 2]);
+        else if (tf.getKernel(RELU_BACKPROP, tf.getBackend())) [g, db] = tf.engine().runKernel(RELU_BACKPROP, { dy, y: sy }) as unknown as [tf.Tensor4D, tf.Tensor];
+        else db = tf.sum((g = tf.mul(dy, tf.step(sy))), [0, 1, 2]);
         const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: sx, dy: g }, { ...attrs, filterShape: sw.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        const db = tf.sum(g, [0, 1, 2]);
         const dx = inputGrad ? (tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter: sw }, { ...attrs, inputShape: sx.shape } as unknown as tf.NamedAttrMap) as tf.Tensor) : tf.zerosLike(sx);
         return [dx, dw, db];
       },
