@@ -91,6 +91,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
     return { framework: `tfjs-${backend.name}`, arch: opts.arch, batch, samples, epochs, threads: backend.threads, trainSamplesPerSec: (samples * epochs) / seconds };
   } finally {
     tf.dispose([x, y]);
+    optimizer.dispose();
     model.dispose();
   }
 }

@@ -1,9 +1,13 @@
 /**
- * Adam and SGD (with momentum) as plain loops over each weight, with their state in JS
- * arrays: one read of the gradient and one new tensor per weight and step, instead of tfjs
- * optimizers' dozen kernels per weight. Same update rules as torch.optim.Adam / SGD.
+ * Adam and SGD (with momentum), same update rules as torch.optim.Adam / SGD. One pass per weight:
+ * on wasm a SIMD loop over the heap (state kept there), elsewhere a plain loop with the state in
+ * JS arrays; each step makes one new tensor per weight (never writes a weight in place: XNNPACK
+ * caches packed weights by tensor).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdFor, type Simd } from './kernels/simd';
+import { alloc, f32 } from './kernels/wasm';
 
 export interface OptimizerOptions {
   kind: 'adam' | 'sgd';
@@ -15,10 +19,17 @@ export interface OptimizerOptions {
   epsilon?: number;
 }
 
+interface State {
+  m?: Float32Array;
+  v?: Float32Array;
+  /** Heap copies of m and v for the SIMD path. */
+  heap?: { m: tf.TensorInfo; v: tf.TensorInfo };
+}
+
 export class Optimizer {
   private step = 0;
-  private readonly m = new Map<tf.Variable, Float32Array>();
-  private readonly v = new Map<tf.Variable, Float32Array>();
+  private readonly state = new Map<tf.Variable, State>();
+  private backend?: BackendWasm;
 
   constructor(private readonly o: OptimizerOptions) {}
 
@@ -26,35 +37,59 @@ export class Optimizer {
   apply(vars: tf.Variable[], grads: tf.Tensor[]): void {
     this.step++;
     const { kind, learningRate: lr, momentum = 0, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = this.o;
-    const c1 = 1 - beta1 ** this.step;
-    const c2 = 1 - beta2 ** this.step;
+    const a = lr / (1 - beta1 ** this.step);
+    const s = 1 / Math.sqrt(1 - beta2 ** this.step);
+    const simd = kind === 'adam' && tf.getBackend() === 'wasm' ? simdFor((this.backend = tf.backend() as BackendWasm)) : undefined;
     vars.forEach((variable, i) => {
+      const st = this.state.get(variable) ?? {};
+      this.state.set(variable, st);
+      const n = variable.size;
+      if (simd && n % 4 === 0) {
+        this.adamWasm(simd, variable, grads[i], st, [a, beta1, beta2, s, epsilon]);
+        return;
+      }
       const g = grads[i].dataSync() as Float32Array;
       const p = (variable.dataSync() as Float32Array).slice();
       if (kind === 'adam') {
-        const m = this.state(this.m, variable, p.length);
-        const v = this.state(this.v, variable, p.length);
-        const a = lr / c1;
-        const s = 1 / Math.sqrt(c2);
-        for (let j = 0; j < p.length; j++) {
+        const m = (st.m ??= new Float32Array(n));
+        const v = (st.v ??= new Float32Array(n));
+        for (let j = 0; j < n; j++) {
           const gj = g[j];
           const mj = (m[j] = beta1 * m[j] + (1 - beta1) * gj);
           const vj = (v[j] = beta2 * v[j] + (1 - beta2) * gj * gj);
           p[j] -= (a * mj) / (Math.sqrt(vj) * s + epsilon);
         }
       } else if (momentum > 0) {
-        const m = this.state(this.m, variable, p.length);
-        for (let j = 0; j < p.length; j++) p[j] -= lr * (m[j] = momentum * m[j] + g[j]);
+        const m = (st.m ??= new Float32Array(n));
+        for (let j = 0; j < n; j++) p[j] -= lr * (m[j] = momentum * m[j] + g[j]);
       } else {
-        for (let j = 0; j < p.length; j++) p[j] -= lr * g[j];
+        for (let j = 0; j < n; j++) p[j] -= lr * g[j];
       }
       tf.tidy(() => variable.assign(tf.tensor(p, variable.shape, 'float32')));
     });
   }
 
-  private state(map: Map<tf.Variable, Float32Array>, variable: tf.Variable, n: number): Float32Array {
-    let s = map.get(variable);
-    if (!s) map.set(variable, (s = new Float32Array(n)));
-    return s;
+  private adamWasm(simd: Simd, variable: tf.Variable, grad: tf.Tensor, st: State, [a, b1, b2, s, eps]: number[]): void {
+    const backend = this.backend!;
+    if (!st.heap) {
+      st.heap = { m: alloc(backend, variable.shape), v: alloc(backend, variable.shape) };
+      f32(backend, st.heap.m).fill(0);
+      f32(backend, st.heap.v).fill(0);
+    }
+    const out = alloc(backend, variable.shape);
+    const ptr = (t: tf.TensorInfo) => backend.getMemoryOffset(t.dataId);
+    simd.adam(ptr(variable), ptr(grad), ptr(st.heap.m), ptr(st.heap.v), ptr(out), variable.size, a, b1, b2, s, eps);
+    tf.tidy(() => variable.assign(tf.engine().makeTensorFromTensorInfo(out)));
+  }
+
+  /** Frees the optimizer state held on the wasm heap. */
+  dispose(): void {
+    for (const st of this.state.values()) {
+      if (st.heap) {
+        this.backend?.disposeData(st.heap.m.dataId);
+        this.backend?.disposeData(st.heap.v.dataId);
+      }
+    }
+    this.state.clear();
   }
 }

@@ -240,6 +240,7 @@ export async function train(ir: ArchitectureIR, data: TrainData, options: TrainO
     return { weights: model.getWeights(), metrics, trainSeconds, epochs: history.length, history, backend };
   } finally {
     tf.dispose(best?.weights ?? []);
+    optimizer.dispose();
     model.dispose();
   }
 }

@@ -57,6 +57,11 @@ const fgt = simd(0x44);
 const fge = simd(0x46);
 const and = simd(0x4e);
 const fmax = simd(0xe9);
+const fsub = simd(0xe5);
+const fdiv = simd(0xe7);
+const fsqrt = simd(0xe3);
+const fsplat = simd(0x13);
+const F32 = 0x7d;
 const zeroVec: Code = [...i32(0), ...simd(0x11)]; // i32x4.splat 0
 const ifElse = (cond: Code, then: Code, otherwise: Code): Code => [...cond, 0x04, 0x40, ...then, 0x05, ...otherwise, 0x0b];
 
@@ -68,12 +73,14 @@ const inc = (i: number, step: Code): Code => [...get(i), ...step, ...add, ...set
 interface Fn {
   name: string;
   params: number;
+  /** Types of the params (default all i32). */
+  paramTypes?: number[];
   locals: { i32: number; v128: number };
   body: Code;
 }
 
 function assemble(fns: Fn[]): Uint8Array {
-  const types = fns.map((f) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), 0]);
+  const types = fns.map((f) => [0x60, ...vec(Array.from({ length: f.params }, (_, i) => [f.paramTypes?.[i] ?? I32])), 0]);
   const imports = vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x01]]);
   const bodies = fns.map((f) => {
     const locals = vec([
@@ -325,7 +332,48 @@ function reluBackprop(): Fn {
   };
 }
 
+/**
+ * adam(p, g, m, v, out, n, a, b1, b2, s, eps): n (a multiple of 4) weights of one Adam step, as
+ * torch.optim.Adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; out = p - a m / (sqrt(v) s + eps)
+ * with a = lr / (1 - b1^t) and s = 1 / sqrt(1 - b2^t). m and v are updated in place.
+ */
+function adam(): Fn {
+  const [p, g, m, v, out, n, a, b1, b2, sc, eps] = Array.from({ length: 11 }, (_, k) => k);
+  const [off, end] = [11, 12];
+  const [va, vb1, vc1, vb2, vc2, vs, veps, vg, vm, vv] = Array.from({ length: 10 }, (_, k) => 13 + k);
+  const one = [0x43, 0x00, 0x00, 0x80, 0x3f]; // f32.const 1
+  const at = (base: number): Code => [...get(base), ...get(off), ...add];
+  return {
+    name: 'adam',
+    params: 11,
+    paramTypes: [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32],
+    locals: { i32: 2, v128: 10 },
+    body: [
+      ...get(a), ...fsplat, ...set(va),
+      ...get(b1), ...fsplat, ...set(vb1), ...one, ...get(b1), 0x93, ...fsplat, ...set(vc1), // f32.sub
+      ...get(b2), ...fsplat, ...set(vb2), ...one, ...get(b2), 0x93, ...fsplat, ...set(vc2),
+      ...get(sc), ...fsplat, ...set(vs),
+      ...get(eps), ...fsplat, ...set(veps),
+      ...i32(0), ...set(off),
+      ...get(n), ...i32(2), ...shl, ...set(end),
+      ...whileLoop([...get(off), ...get(end), ...ltS], [
+        ...at(g), ...load(), ...set(vg),
+        // m = b1 m + (1 - b1) g
+        ...get(vb1), ...at(m), ...load(), ...fmul, ...get(vc1), ...get(vg), ...fmul, ...fadd, ...set(vm),
+        // v = b2 v + (1 - b2) g g
+        ...get(vb2), ...at(v), ...load(), ...fmul, ...get(vc2), ...get(vg), ...get(vg), ...fmul, ...fmul, ...fadd, ...set(vv),
+        ...at(m), ...get(vm), ...store(),
+        ...at(v), ...get(vv), ...store(),
+        // out = p - a m / (sqrt(v) s + eps)
+        ...at(out), ...at(p), ...load(), ...get(va), ...get(vm), ...fmul, ...get(vv), ...fsqrt, ...get(vs), ...fmul, ...get(veps), ...fadd, ...fdiv, ...fsub, ...store(),
+        ...inc(off, i32(16)),
+      ]),
+    ],
+  };
+}
+
 export interface Simd {
+  adam(p: number, g: number, m: number, v: number, out: number, n: number, a: number, b1: number, b2: number, s: number, eps: number): void;
   reluBackprop(dy: number, y: number, g: number, rows: number, cols: number, acc: number): void;
   convRow(x: number, rowBytes: number, xStep: number, w: number, wRowBytes: number, bias: number, y: number, count: number, ci: number, co: number, ni: number, nj: number): void;
   convRowRelu(x: number, rowBytes: number, xStep: number, w: number, wRowBytes: number, bias: number, y: number, count: number, ci: number, co: number, ni: number, nj: number): void;
@@ -350,7 +398,7 @@ export function simdFor(backend: BackendWasm): Simd | undefined {
   let s = instances.get(memory);
   if (!s) {
     try {
-      compiled ??= new WebAssembly.Module(assemble([dwRow(), maxPoolGradRow(), colSum(), convRow(false), convRow(true), reluBackprop()]));
+      compiled ??= new WebAssembly.Module(assemble([dwRow(), maxPoolGradRow(), colSum(), convRow(false), convRow(true), reluBackprop(), adam()]));
     } catch {
       return undefined;
     }
