@@ -268,3 +268,15 @@ describe('ReluBackprop (ours) on wasm and cpu', () => {
     }
   });
 });
+
+describe('Slice (reads the input in place)', () => {
+  const r = rng(20);
+  it.each([
+    ['leading axis (contiguous)', [10, 3, 4, 2], [2, 0, 0, 0], [5, 3, 4, 2]],
+    ['inner axes', [4, 5, 6, 3], [1, 2, 1, 0], [2, 3, 4, 3]],
+    ['last axis', [3, 7], [0, 2], [3, 4]],
+    ['rank 5, -1 size', [2, 3, 2, 4, 3], [1, 0, 1, 1, 0], [1, -1, 1, 2, 3]],
+  ])('%s', (_name, shape, begin, size) => {
+    expect(compare('Slice', { x: random(r, shape) }, { begin, size })).toBe(0);
+  });
+});

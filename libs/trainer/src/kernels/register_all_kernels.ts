@@ -13,6 +13,7 @@ import { maxPoolGradConfig } from './MaxPoolGrad';
 import { reluBackpropConfigs } from './ReluBackprop';
 import { resizeBilinearGradConfigs } from './ResizeBilinearGrad';
 import { resizeNearestNeighborGradConfigs } from './ResizeNearestNeighborGrad';
+import { sliceConfig } from './Slice';
 import { sumConfig } from './Sum';
 import { rememberStock } from './wasm';
 
@@ -26,6 +27,7 @@ export const wasmKernels: KernelConfig[] = [
   fusedConv2DConfig,
   identityConfig,
   maxPoolGradConfig,
+  sliceConfig,
   sumConfig,
 ];
 

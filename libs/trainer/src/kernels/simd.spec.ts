@@ -128,3 +128,12 @@ it('reluBackprop masks dy by y > 0 and sums the result per column', () => {
   for (let c = 0; c < cols; c++) expect(got[c]).toBeCloseTo(expected[c], 5);
   free(backend, tdy, ty, tg, ta);
 });
+
+it('convRow with no tap inside the input gives the bias (activated)', () => {
+  const [tx, tw, tb, ty] = [heapTensor(new Float32Array(4)), heapTensor(new Float32Array(16)), heapTensor(Float32Array.from([1, -2, 3, -4])), heapTensor(new Float32Array(8))];
+  simd.convRowRelu(ptr(tx), 16, 4, ptr(tw), 16, ptr(tb), ptr(ty), 2, 1, 4, 1, 0);
+  expect([...f32(backend, ty)]).toEqual([1, 0, 3, 0, 1, 0, 3, 0]);
+  simd.convRow(ptr(tx), 16, 4, ptr(tw), 16, ptr(tb), ptr(ty), 2, 1, 4, 0, 3);
+  expect([...f32(backend, ty)]).toEqual([1, -2, 3, -4, 1, -2, 3, -4]);
+  free(backend, tx, tw, tb, ty);
+});

@@ -236,10 +236,10 @@ function colSum(): Fn {
  */
 function convRow(relu: boolean): Fn {
   const [x, rowBytes, xStep, w, wRowBytes, bias, y, count, ci, co, ni, nj] = Array.from({ length: 12 }, (_, k) => k);
-  const [cb, q, i, j, c, px, pw, pwj, pxj, co4, ci4, xq] = Array.from({ length: 12 }, (_, k) => 12 + k);
-  const a = (k: number) => 24 + k; // 8 accumulators: pixel p, vector v -> a(2p + v)
-  const wv = (v: number) => 32 + v;
-  const [xs, b0, b1, zero] = [34, 35, 36, 37];
+  const [cb, q, i, njci, c, px, pw, co4, xq] = Array.from({ length: 9 }, (_, k) => 12 + k);
+  const a = (k: number) => 21 + k; // 8 accumulators: pixel p, vector v -> a(2p + v)
+  const wv = (v: number) => 29 + v;
+  const [xs, b0, b1, zero] = [31, 32, 33, 34];
   const tile = (pixels: number, vecs: number): Code => {
     const init: Code = [];
     const out: Code = [];
@@ -263,17 +263,13 @@ function convRow(relu: boolean): Fn {
       // xq = x + q * xStep: the tile's first pixel at tap (0, 0)
       ...get(x), ...get(q), ...get(xStep), ...mul, ...add, ...set(xq),
       ...i32(0), ...set(i),
+      // Within a tap row, taps (j, c) are contiguous in x and in w: one loop over nj * ci.
       ...whileLoop([...get(i), ...get(ni), ...ltS], [
-        ...get(xq), ...get(i), ...get(rowBytes), ...mul, ...add, ...set(pxj),
-        ...get(w), ...get(i), ...get(wRowBytes), ...mul, ...add, ...get(cb), ...i32(2), ...shl, ...add, ...set(pwj),
-        ...i32(0), ...set(j),
-        ...whileLoop([...get(j), ...get(nj), ...ltS], [
-          ...get(pxj), ...set(px), ...get(pwj), ...set(pw), ...i32(0), ...set(c),
-          // do { ... } while (c < ci)
-          0x03, 0x40, ...inner, ...get(c), ...get(ci), ...ltS, 0x0d, 0, 0x0b,
-          ...inc(pxj, get(ci4)), ...get(pwj), ...get(ci), ...get(co4), ...mul, ...add, ...set(pwj),
-          ...inc(j, i32(1)),
-        ]),
+        ...get(xq), ...get(i), ...get(rowBytes), ...mul, ...add, ...set(px),
+        ...get(w), ...get(i), ...get(wRowBytes), ...mul, ...add, ...get(cb), ...i32(2), ...shl, ...add, ...set(pw),
+        ...i32(0), ...set(c),
+        // if (nj * ci) do { ... } while (c < nj * ci)
+        ...get(njci), 0x04, 0x40, 0x03, 0x40, ...inner, ...get(c), ...get(njci), ...ltS, 0x0d, 0, 0x0b, 0x0b,
         ...inc(i, i32(1)),
       ]),
       ...out,
@@ -291,11 +287,11 @@ function convRow(relu: boolean): Fn {
   return {
     name: relu ? 'convRowRelu' : 'convRow',
     params: 12,
-    locals: { i32: 12, v128: 14 },
+    locals: { i32: 9, v128: 14 },
     body: [
       ...zeroVec, ...set(zero),
       ...get(co), ...i32(2), ...shl, ...set(co4),
-      ...get(ci), ...i32(2), ...shl, ...set(ci4),
+      ...get(nj), ...get(ci), ...mul, ...set(njci),
       ...i32(0), ...set(cb),
       ...whileLoop([...get(cb), ...i32(8), ...add, ...get(co), ...leS], [...pixelTiles(2), ...inc(cb, i32(8))]),
       ...whileLoop([...get(cb), ...i32(4), ...add, ...get(co), ...leS], [...pixelTiles(1), ...inc(cb, i32(4))]),
