@@ -89,10 +89,13 @@ export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs;
 
 /** Images per float32 partial sum (then added up in float64). */
 const SIMD_BLOCK = 8;
+/** Bytes of x and dy pixels one dwRows call reads (repeatedly, once per tile): about L2's share. */
+const CALL_BYTES = 1 << 20;
 
 /**
- * dW by outer products of x and dy rows (simd.ts's dwRow): for each output row and tap, the
- * valid run of pixels adds x[pixel, ci] * dy[pixel, co] into dW[tap]. No transposes, no packing.
+ * dW by outer products of x and dy pixels (simd.ts's dwRows): for each tap, the output pixels whose
+ * input falls inside x (in a block of images) add x[pixel, ci] * dy[pixel, co] into dW[tap], the sums
+ * of a 4 x 8 (ci x co) tile staying in registers over all of them. No transposes, no packing.
  */
 function viaSimd(backend: BackendWasm, simd: Simd, x: TensorInfo, dy: TensorInfo, [kh, kw]: number[], [sh, sw]: number[], [top, left]: number[]): TensorInfo {
   const [n, h, w, ci] = x.shape;
@@ -104,20 +107,41 @@ function viaSimd(backend: BackendWasm, simd: Simd, x: TensorInfo, dy: TensorInfo
   const xb = backend.getMemoryOffset(x.dataId);
   const dyb = backend.getMemoryOffset(dy.dataId);
   const pb = backend.getMemoryOffset(part.dataId);
-  // Valid output columns per tap column j: 0 <= q * sw + j - left < w.
+  // Valid output rows per tap row i (0 <= r * sh + i - top < h), columns per tap column j.
+  const r0 = Array.from({ length: kh }, (_, i) => Math.max(0, Math.ceil((top - i) / sh)));
+  const r1 = Array.from({ length: kh }, (_, i) => Math.min(oh, Math.floor((h - 1 + top - i) / sh) + 1));
   const q0 = Array.from({ length: kw }, (_, j) => Math.max(0, Math.ceil((left - j) / sw)));
   const q1 = Array.from({ length: kw }, (_, j) => Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1));
-  for (let b0 = 0; b0 < n; b0 += SIMD_BLOCK) {
+  // Each call's pixels (x and dy) should stay in cache while every (ci, co) tile sweeps them:
+  // whole images when they are small, else bands of output rows.
+  const imageBytes = oh * ow * (ci + co) * 4;
+  const images = Math.max(1, Math.min(SIMD_BLOCK, Math.floor(CALL_BYTES / imageBytes)));
+  const band = images > 1 ? oh : Math.max(1, Math.floor(CALL_BYTES / (ow * (ci + co) * 4)));
+  for (let b = 0; b < n; b += SIMD_BLOCK) {
     f32(backend, part).fill(0);
-    for (let b = b0; b < Math.min(n, b0 + SIMD_BLOCK); b++) {
-      for (let r = 0; r < oh; r++) {
-        for (let i = 0; i < kh; i++) {
-          const xr = r * sh + i - top;
-          if (xr < 0 || xr >= h) continue;
-          for (let j = 0; j < kw; j++) {
-            if (q1[j] <= q0[j]) continue;
-            const xc = q0[j] * sw + j - left;
-            simd.dwRow(xb + ((b * h + xr) * w + xc) * ci * 4, dyb + ((b * oh + r) * ow + q0[j]) * co * 4, pb + (i * kw + j) * ci * co * 4, q1[j] - q0[j], ci, co, sw * ci * 4, co * 4);
+    for (let b1 = b; b1 < Math.min(n, b + SIMD_BLOCK); b1 += images) {
+      const nb = Math.min(images, n, b + SIMD_BLOCK - b1, n - b1);
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          if (q1[j] <= q0[j]) continue;
+          for (let ra = r0[i]; ra < r1[i]; ra += band) {
+            const rows = Math.min(band, r1[i] - ra);
+            simd.dwRows(
+              xb + ((b1 * h + ra * sh + i - top) * w + q0[j] * sw + j - left) * ci * 4,
+              dyb + ((b1 * oh + ra) * ow + q0[j]) * co * 4,
+              pb + (i * kw + j) * ci * co * 4,
+              q1[j] - q0[j],
+              ci,
+              co,
+              sw * ci * 4,
+              co * 4,
+              rows,
+              sh * w * ci * 4,
+              ow * co * 4,
+              nb,
+              h * w * ci * 4,
+              oh * ow * co * 4,
+            );
           }
         }
       }

@@ -28,13 +28,20 @@ function phaseFilter(backend: BackendWasm, filter: TensorInfo, sh: number, sw: n
   const out = alloc(backend, [mh, mw, co, ci]);
   const src = f32(backend, filter);
   const dst = f32(backend, out);
+  const T = 32; // transpose each tap's [ci, co] block in cache-sized tiles
   for (let a = 0; a < mh; a++) {
     const fr = p + sh * (mh - 1 - a);
     for (let b = 0; b < mw; b++) {
       const fc = q + sw * (mw - 1 - b);
       const s0 = (fr * kw + fc) * ci * co;
       const d0 = (a * mw + b) * co * ci;
-      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) dst[d0 + o * ci + i] = src[s0 + i * co + o];
+      for (let i0 = 0; i0 < ci; i0 += T) {
+        for (let o0 = 0; o0 < co; o0 += T) {
+          for (let i = i0; i < Math.min(ci, i0 + T); i++) {
+            for (let o = o0; o < Math.min(co, o0 + T); o++) dst[d0 + o * ci + i] = src[s0 + i * co + o];
+          }
+        }
+      }
     }
   }
   return out;

@@ -27,22 +27,30 @@ function heapTensor(data: Float32Array): tf.TensorInfo {
 it('is available', () => expect(simd).toBeDefined());
 
 it.each([
-  [1, 4, 5],
-  [3, 8, 7],
-  [5, 12, 1],
-  [4, 16, 9],
-  [9, 20, 3],
-])('dwRow: ci %i, co %i, %i pixels with strides', (ci, co, count) => {
+  [1, 4, 5, 1, 1],
+  [3, 8, 7, 2, 2],
+  [5, 12, 1, 3, 1],
+  [4, 16, 9, 1, 3],
+  [9, 20, 3, 4, 2],
+])('dwRows: ci %i, co %i, %i pixels x %i rows x %i images, with strides', (ci, co, count, rows, images) => {
   const r = rng(ci * 100 + co);
   const xStride = ci + 2; // pixels not contiguous: the kernel must use the given steps
   const dyStride = co + 4;
-  const x = Float32Array.from({ length: count * xStride }, () => r() - 0.5);
-  const dy = Float32Array.from({ length: count * dyStride }, () => r() - 0.5);
+  const [xRow, dyRow] = [count * xStride + 5, count * dyStride + 3];
+  const [xImg, dyImg] = [rows * xRow + 7, rows * dyRow + 2];
+  const x = Float32Array.from({ length: images * xImg }, () => r() - 0.5);
+  const dy = Float32Array.from({ length: images * dyImg }, () => r() - 0.5);
   const acc0 = Float32Array.from({ length: ci * co }, () => r());
   const expected = Float64Array.from(acc0);
-  for (let p = 0; p < count; p++) for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) expected[i * co + o] += x[p * xStride + i] * dy[p * dyStride + o];
+  for (let m = 0; m < images; m++) {
+    for (let q = 0; q < rows; q++) {
+      for (let p = 0; p < count; p++) {
+        for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) expected[i * co + o] += x[m * xImg + q * xRow + p * xStride + i] * dy[m * dyImg + q * dyRow + p * dyStride + o];
+      }
+    }
+  }
   const [tx, tdy, tacc] = [heapTensor(x), heapTensor(dy), heapTensor(acc0)];
-  simd.dwRow(ptr(tx), ptr(tdy), ptr(tacc), count, ci, co, xStride * 4, dyStride * 4);
+  simd.dwRows(ptr(tx), ptr(tdy), ptr(tacc), count, ci, co, xStride * 4, dyStride * 4, rows, xRow * 4, dyRow * 4, images, xImg * 4, dyImg * 4);
   const got = f32(backend, tacc);
   for (let k = 0; k < expected.length; k++) expect(got[k]).toBeCloseTo(expected[k], 5);
   free(backend, tx, tdy, tacc);
@@ -91,22 +99,26 @@ it.each([
   [7, 12, 2, 1, 2, false, true],
   [1, 4, 1, 3, 4, true, false],
   [9, 16, 3, 2, 3, false, false],
-])('convRow: %i pixels, co %i, %ix%i taps, ci %i, bias %s, relu %s', (count, co, ni, nj, ci, withBias, relu) => {
+])('convRows: %i pixels, co %i, %ix%i taps, ci %i, bias %s, relu %s (2 rows)', (count, co, ni, nj, ci, withBias, relu) => {
   const r = rng(count * 7 + co);
   const [xStepF, rowF] = [ci * 2 + 1, 64]; // strided pixels and rows (floats)
-  const x = Float32Array.from({ length: rowF * ni + count * xStepF + nj * ci }, () => r() - 0.5);
+  const xRow = rowF * ni + count * xStepF + nj * ci;
+  const yRow = count * co + 4;
+  const x = Float32Array.from({ length: 2 * xRow }, () => r() - 0.5);
   const w = Float32Array.from({ length: ni * nj * ci * co }, () => r() - 0.5);
   const bias = Float32Array.from({ length: co }, () => r() - 0.5);
-  const expected = new Float32Array(count * co);
-  for (let p = 0; p < count; p++) {
-    for (let o = 0; o < co; o++) {
-      let s = withBias ? bias[o] : 0;
-      for (let i = 0; i < ni; i++) for (let j = 0; j < nj; j++) for (let c = 0; c < ci; c++) s += x[p * xStepF + i * rowF + j * ci + c] * w[((i * nj + j) * ci + c) * co + o];
-      expected[p * co + o] = relu ? Math.max(0, s) : s;
+  const expected = new Float32Array(2 * yRow);
+  for (let row = 0; row < 2; row++) {
+    for (let p = 0; p < count; p++) {
+      for (let o = 0; o < co; o++) {
+        let s = withBias ? bias[o] : 0;
+        for (let i = 0; i < ni; i++) for (let j = 0; j < nj; j++) for (let c = 0; c < ci; c++) s += x[row * xRow + p * xStepF + i * rowF + j * ci + c] * w[((i * nj + j) * ci + c) * co + o];
+        expected[row * yRow + p * co + o] = relu ? Math.max(0, s) : s;
+      }
     }
   }
-  const [tx, tw, tb, ty] = [heapTensor(x), heapTensor(w), heapTensor(bias), heapTensor(new Float32Array(count * co))];
-  (relu ? simd.convRowRelu : simd.convRow)(ptr(tx), rowF * 4, xStepF * 4, ptr(tw), nj * ci * co * 4, withBias ? ptr(tb) : 0, ptr(ty), count, ci, co, ni, nj);
+  const [tx, tw, tb, ty] = [heapTensor(x), heapTensor(w), heapTensor(bias), heapTensor(new Float32Array(2 * yRow))];
+  (relu ? simd.convRowsRelu : simd.convRows)(ptr(tx), rowF * 4, xStepF * 4, ptr(tw), nj * ci * co * 4, withBias ? ptr(tb) : 0, ptr(ty), count, ci, co, ni, nj, 2, xRow * 4, yRow * 4, 0, co);
   const got = f32(backend, ty);
   for (let k = 0; k < expected.length; k++) expect(got[k]).toBeCloseTo(expected[k], 5);
   free(backend, tx, tw, tb, ty);
@@ -129,11 +141,11 @@ it('reluBackprop masks dy by y > 0 and sums the result per column', () => {
   free(backend, tdy, ty, tg, ta);
 });
 
-it('convRow with no tap inside the input gives the bias (activated)', () => {
+it('convRows with no tap inside the input gives the bias (activated)', () => {
   const [tx, tw, tb, ty] = [heapTensor(new Float32Array(4)), heapTensor(new Float32Array(16)), heapTensor(Float32Array.from([1, -2, 3, -4])), heapTensor(new Float32Array(8))];
-  simd.convRowRelu(ptr(tx), 16, 4, ptr(tw), 16, ptr(tb), ptr(ty), 2, 1, 4, 1, 0);
+  simd.convRowsRelu(ptr(tx), 16, 4, ptr(tw), 16, ptr(tb), ptr(ty), 2, 1, 4, 1, 0, 1, 0, 0, 0, 4);
   expect([...f32(backend, ty)]).toEqual([1, 0, 3, 0, 1, 0, 3, 0]);
-  simd.convRow(ptr(tx), 16, 4, ptr(tw), 16, ptr(tb), ptr(ty), 2, 1, 4, 0, 3);
+  simd.convRows(ptr(tx), 16, 4, ptr(tw), 16, ptr(tb), ptr(ty), 2, 1, 4, 0, 3, 1, 0, 0, 0, 4);
   expect([...f32(backend, ty)]).toEqual([1, -2, 3, -4, 1, -2, 3, -4]);
   free(backend, tx, tw, tb, ty);
 });

@@ -103,21 +103,23 @@ function assemble(fns: Fn[]): Uint8Array {
 // ---- kernels -------------------------------------------------------------------------------
 
 /**
- * dwRow(x, dy, acc, count, ci, co, xStep, dyStep): acc[ci][co] += sum over `count` pixels of
- * x[pixel][ci] * dy[pixel][co], x advancing xStep bytes and dy dyStep bytes per pixel.
- * co must be a multiple of 4; count >= 1. Tiles of 4 (or 1) input channels x 8 (or 4) outputs.
+ * dwRows(x, dy, acc, count, ci, co, xStep, dyStep, rows, xRowStep, dyRowStep, images, xImgStep, dyImgStep):
+ * acc[ci][co] += sum over `images` x `rows` x `count` pixels of x[pixel][ci] * dy[pixel][co]; x
+ * advances xStep bytes per pixel, xRowStep per row and xImgStep per image, dy likewise. co a
+ * multiple of 4; counts >= 1. Tiles of 4 (or 1) input x 8 (or 4) output channels, summed in
+ * registers over all those pixels (acc is read and written once per tile).
  */
-function dwRow(): Fn {
-  const [x, dy, acc, count, ci, co, xStep, dyStep] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [cb, rb, px, pd, n, pa, co4] = [8, 9, 10, 11, 12, 13, 14];
-  const a = (k: number) => 15 + k; // 8 accumulators
-  const d = (k: number) => 23 + k; // 2 dy vectors
-  const xs = 25;
-  const tile = (rows: number, vecs: number): Code => {
+function dwRows(): Fn {
+  const [x, dy, acc, count, ci, co, xStep, dyStep, rows, xRowStep, dyRowStep, images, xImgStep, dyImgStep] = Array.from({ length: 14 }, (_, k) => k);
+  const [cb, rb, px, pd, n, pa, co4, row, xr, dr, img, xi, di] = Array.from({ length: 13 }, (_, k) => 14 + k);
+  const a = (k: number) => 27 + k; // 8 accumulators
+  const d = (k: number) => 35 + k; // 2 dy vectors
+  const xs = 37;
+  const tile = (tileRows: number, vecs: number): Code => {
     const rowAddr = (r: number): Code => [...get(pa), ...(r ? [...get(co4), ...i32(r), ...mul, ...add] : [])];
     const loads: Code = [];
     const stores: Code = [];
-    for (let r = 0; r < rows; r++) {
+    for (let r = 0; r < tileRows; r++) {
       for (let v = 0; v < vecs; v++) {
         loads.push(...rowAddr(r), ...load(16 * v), ...set(a(r * 2 + v)));
         stores.push(...rowAddr(r), ...get(a(r * 2 + v)), ...store(16 * v));
@@ -125,7 +127,7 @@ function dwRow(): Fn {
     }
     const step: Code = [];
     for (let v = 0; v < vecs; v++) step.push(...get(pd), ...load(16 * v), ...set(d(v)));
-    for (let r = 0; r < rows; r++) {
+    for (let r = 0; r < tileRows; r++) {
       step.push(...get(px), ...splat32(4 * r), ...set(xs));
       for (let v = 0; v < vecs; v++) step.push(...get(a(r * 2 + v)), ...get(xs), ...get(d(v)), ...fmul, ...fadd, ...set(a(r * 2 + v)));
     }
@@ -134,11 +136,19 @@ function dwRow(): Fn {
       // pa = acc + (rb * co + cb) * 4
       ...get(rb), ...get(co), ...mul, ...get(cb), ...add, ...i32(2), ...shl, ...get(acc), ...add, ...set(pa),
       ...loads,
-      ...get(x), ...get(rb), ...i32(2), ...shl, ...add, ...set(px),
-      ...get(dy), ...get(cb), ...i32(2), ...shl, ...add, ...set(pd),
-      ...get(count), ...set(n),
-      // do { ... } while (n)
+      ...get(x), ...get(rb), ...i32(2), ...shl, ...add, ...set(xi),
+      ...get(dy), ...get(cb), ...i32(2), ...shl, ...add, ...set(di),
+      ...get(images), ...set(img),
+      // for each image { for each row { for each pixel { ... } } }, all do-whiles (counts >= 1)
+      0x03, 0x40,
+      ...get(xi), ...set(xr), ...get(di), ...set(dr), ...get(rows), ...set(row),
+      0x03, 0x40,
+      ...get(xr), ...set(px), ...get(dr), ...set(pd), ...get(count), ...set(n),
       0x03, 0x40, ...step, ...get(n), 0x0d, 0, 0x0b,
+      ...inc(xr, get(xRowStep)), ...inc(dr, get(dyRowStep)),
+      ...get(row), ...i32(1), ...sub, ...set(row), ...get(row), 0x0d, 0, 0x0b,
+      ...inc(xi, get(xImgStep)), ...inc(di, get(dyImgStep)),
+      ...get(img), ...i32(1), ...sub, ...set(img), ...get(img), 0x0d, 0, 0x0b,
       ...stores,
     ];
   };
@@ -148,9 +158,9 @@ function dwRow(): Fn {
     ...whileLoop([...get(rb), ...get(ci), ...ltS], [...tile(1, vecs), ...inc(rb, i32(1))]),
   ];
   return {
-    name: 'dwRow',
-    params: 8,
-    locals: { i32: 7, v128: 11 },
+    name: 'dwRows',
+    params: 14,
+    locals: { i32: 13, v128: 11 },
     body: [
       ...get(co), ...i32(2), ...shl, ...set(co4),
       ...i32(0), ...set(cb),
@@ -228,26 +238,28 @@ function colSum(): Fn {
 }
 
 /**
- * convRow(x, rowBytes, xStep, w, wRowBytes, bias, y, count, ci, co, ni, nj): `count` output pixels
- * of one row of a convolution whose taps (ni rows x nj columns) are all inside the input:
- * y[p][o] = act(bias[o] + sum_{i<ni, j<nj, c<ci} x[p*xStep + i*rowBytes + (j*ci + c)*4] * w[i*wRowBytes + ((j*ci + c)*co + o)*4]),
- * act = ReLU for convRowRelu, identity for convRow. bias is 0 for none; co a multiple of 4.
- * Tiles of 4 (or 1) pixels x 8 (or 4) output channels; the tile's sums stay in registers.
+ * convRows(x, rowBytes, xStep, w, wRowBytes, bias, y, count, ci, co, ni, nj, rows, xRowStep, yRowStep, cStart, cEnd):
+ * `rows` rows of `count` output pixels of a convolution whose taps (ni rows x nj columns) are all
+ * inside the input: y[p][o] = act(bias[o] + sum_{i<ni, j<nj, c<ci} x[p*xStep + i*rowBytes + (j*ci + c)*4]
+ * * w[i*wRowBytes + ((j*ci + c)*co + o)*4]), rows advancing xRowStep / yRowStep bytes; act = ReLU for
+ * convRowsRelu; only output channels [cStart, cEnd) (multiples of 4). bias is 0 for none. Tiles of
+ * 4 (or 1) pixels x 8 (or 4) output channels summed in registers; channels outermost, so a block of w
+ * is reused by every row.
  */
-function convRow(relu: boolean): Fn {
-  const [x, rowBytes, xStep, w, wRowBytes, bias, y, count, ci, co, ni, nj] = Array.from({ length: 12 }, (_, k) => k);
-  const [cb, q, i, njci, c, px, pw, co4, xq] = Array.from({ length: 9 }, (_, k) => 12 + k);
-  const a = (k: number) => 21 + k; // 8 accumulators: pixel p, vector v -> a(2p + v)
-  const wv = (v: number) => 29 + v;
-  const [xs, b0, b1, zero] = [31, 32, 33, 34];
+function convRows(relu: boolean): Fn {
+  const [x, rowBytes, xStep, w, wRowBytes, bias, y, count, ci, co, ni, nj, rows, xRowStep, yRowStep, cStart, cEnd] = Array.from({ length: 17 }, (_, k) => k);
+  const [cb, q, i, njci, c, px, pw, co4, xq, row, xrow, yrow] = Array.from({ length: 12 }, (_, k) => 17 + k);
+  const a = (k: number) => 29 + k; // 8 accumulators: pixel p, vector v -> a(2p + v)
+  const wv = (v: number) => 37 + v;
+  const [xs, b0, b1, zero] = [39, 40, 41, 42];
   const tile = (pixels: number, vecs: number): Code => {
     const init: Code = [];
     const out: Code = [];
     for (let p = 0; p < pixels; p++) {
       for (let v = 0; v < vecs; v++) {
         init.push(...get(v ? b1 : b0), ...set(a(2 * p + v)));
-        // y + ((q + p) * co + cb) * 4, + 16 v as the store offset
-        out.push(...get(y), ...get(q), ...i32(p), ...add, ...get(co4), ...mul, ...add, ...get(cb), ...i32(2), ...shl, ...add);
+        // yrow + ((q + p) * co + cb) * 4, + 16 v as the store offset
+        out.push(...get(yrow), ...get(q), ...i32(p), ...add, ...get(co4), ...mul, ...add, ...get(cb), ...i32(2), ...shl, ...add);
         out.push(...get(a(2 * p + v)), ...(relu ? [...get(zero), ...fmax] : []), ...store(16 * v));
       }
     }
@@ -260,8 +272,8 @@ function convRow(relu: boolean): Fn {
     inner.push(...inc(px, i32(4)), ...inc(pw, get(co4)), ...inc(c, i32(1)));
     return [
       ...init,
-      // xq = x + q * xStep: the tile's first pixel at tap (0, 0)
-      ...get(x), ...get(q), ...get(xStep), ...mul, ...add, ...set(xq),
+      // xq = xrow + q * xStep: the tile's first pixel at tap (0, 0)
+      ...get(xrow), ...get(q), ...get(xStep), ...mul, ...add, ...set(xq),
       ...i32(0), ...set(i),
       // Within a tap row, taps (j, c) are contiguous in x and in w: one loop over nj * ci.
       ...whileLoop([...get(i), ...get(ni), ...ltS], [
@@ -280,21 +292,25 @@ function convRow(relu: boolean): Fn {
   const pixelTiles = (vecs: number): Code => [
     ...biasVec(b0, 0),
     ...(vecs === 2 ? biasVec(b1, 16) : []),
-    ...i32(0), ...set(q),
-    ...whileLoop([...get(q), ...i32(4), ...add, ...get(count), ...leS], [...tile(4, vecs), ...inc(q, i32(4))]),
-    ...whileLoop([...get(q), ...get(count), ...ltS], [...tile(1, vecs), ...inc(q, i32(1))]),
+    ...get(x), ...set(xrow), ...get(y), ...set(yrow), ...i32(0), ...set(row),
+    ...whileLoop([...get(row), ...get(rows), ...ltS], [
+      ...i32(0), ...set(q),
+      ...whileLoop([...get(q), ...i32(4), ...add, ...get(count), ...leS], [...tile(4, vecs), ...inc(q, i32(4))]),
+      ...whileLoop([...get(q), ...get(count), ...ltS], [...tile(1, vecs), ...inc(q, i32(1))]),
+      ...inc(xrow, get(xRowStep)), ...inc(yrow, get(yRowStep)), ...inc(row, i32(1)),
+    ]),
   ];
   return {
-    name: relu ? 'convRowRelu' : 'convRow',
-    params: 12,
-    locals: { i32: 9, v128: 14 },
+    name: relu ? 'convRowsRelu' : 'convRows',
+    params: 17,
+    locals: { i32: 12, v128: 14 },
     body: [
       ...zeroVec, ...set(zero),
       ...get(co), ...i32(2), ...shl, ...set(co4),
       ...get(nj), ...get(ci), ...mul, ...set(njci),
-      ...i32(0), ...set(cb),
-      ...whileLoop([...get(cb), ...i32(8), ...add, ...get(co), ...leS], [...pixelTiles(2), ...inc(cb, i32(8))]),
-      ...whileLoop([...get(cb), ...i32(4), ...add, ...get(co), ...leS], [...pixelTiles(1), ...inc(cb, i32(4))]),
+      ...get(cStart), ...set(cb),
+      ...whileLoop([...get(cb), ...i32(8), ...add, ...get(cEnd), ...leS], [...pixelTiles(2), ...inc(cb, i32(8))]),
+      ...whileLoop([...get(cb), ...i32(4), ...add, ...get(cEnd), ...leS], [...pixelTiles(1), ...inc(cb, i32(4))]),
     ],
   };
 }
@@ -368,12 +384,14 @@ function adam(): Fn {
   };
 }
 
+type ConvRows = (x: number, rowBytes: number, xStep: number, w: number, wRowBytes: number, bias: number, y: number, count: number, ci: number, co: number, ni: number, nj: number, rows: number, xRowStep: number, yRowStep: number, cStart: number, cEnd: number) => void;
+
 export interface Simd {
   adam(p: number, g: number, m: number, v: number, out: number, n: number, a: number, b1: number, b2: number, s: number, eps: number): void;
   reluBackprop(dy: number, y: number, g: number, rows: number, cols: number, acc: number): void;
-  convRow(x: number, rowBytes: number, xStep: number, w: number, wRowBytes: number, bias: number, y: number, count: number, ci: number, co: number, ni: number, nj: number): void;
-  convRowRelu(x: number, rowBytes: number, xStep: number, w: number, wRowBytes: number, bias: number, y: number, count: number, ci: number, co: number, ni: number, nj: number): void;
-  dwRow(x: number, dy: number, acc: number, count: number, ci: number, co: number, xStep: number, dyStep: number): void;
+  convRows: ConvRows;
+  convRowsRelu: ConvRows;
+  dwRows(x: number, dy: number, acc: number, count: number, ci: number, co: number, xStep: number, dyStep: number, rows: number, xRowStep: number, dyRowStep: number, images: number, xImgStep: number, dyImgStep: number): void;
   maxPoolGradRow(x: number, dy: number, dx: number, ow: number, c: number, rowBytes: number): void;
   colSum(src: number, rows: number, cols: number, out: number): void;
 }
@@ -394,7 +412,7 @@ export function simdFor(backend: BackendWasm): Simd | undefined {
   let s = instances.get(memory);
   if (!s) {
     try {
-      compiled ??= new WebAssembly.Module(assemble([dwRow(), maxPoolGradRow(), colSum(), convRow(false), convRow(true), reluBackprop(), adam()]));
+      compiled ??= new WebAssembly.Module(assemble([dwRows(), maxPoolGradRow(), colSum(), convRows(false), convRows(true), reluBackprop(), adam()]));
     } catch {
       return undefined;
     }
