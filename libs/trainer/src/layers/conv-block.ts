@@ -14,6 +14,40 @@ export function activate(x: tf.Tensor, a: Activation): tf.Tensor {
   return a === 'relu' ? tf.relu(x) : a === 'sigmoid' ? tf.sigmoid(x) : a === 'tanh' ? tf.tanh(x) : x;
 }
 
+/**
+ * Batch norm with batch statistics as one op with its own gradient (tfjs's batchNorm gradient tiles
+ * its [C] vectors to the full tensor): with x^ = (y - mean) / sqrt(var + eps) over M = N*H*W values
+ * per channel, dbeta = sum(dz), dgamma = sum(dz x^), dy = gamma / (M sqrt(var + eps)) (M dz - dbeta - x^ dgamma).
+ * Also moves the moving statistics (momentum BATCH_NORM_MOMENTUM; unbiased variance, as PyTorch).
+ */
+function batchNormTraining(movingMean: tf.Variable, movingVariance: tf.Variable) {
+  const op = (y: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const m = y.shape[0] * y.shape[1] * y.shape[2];
+    const mean = tf.div(tf.sum(y, [0, 1, 2]), m);
+    const centered = tf.sub(y, mean);
+    const variance = tf.div(tf.sum(tf.square(centered), [0, 1, 2]), m);
+    const inv = tf.rsqrt(tf.add(variance, BATCH_NORM_EPSILON));
+    const xhat = tf.mul(centered, inv);
+    const z = tf.add(tf.mul(xhat, gamma), beta);
+    const unbiased = m > 1 ? m / (m - 1) : 1;
+    tf.tidy(() => {
+      movingMean.assign(tf.add(tf.mul(movingMean, 1 - BATCH_NORM_MOMENTUM), tf.mul(mean, BATCH_NORM_MOMENTUM)));
+      movingVariance.assign(tf.add(tf.mul(movingVariance, 1 - BATCH_NORM_MOMENTUM), tf.mul(variance, BATCH_NORM_MOMENTUM * unbiased)));
+    });
+    save([xhat, inv, gamma]);
+    return {
+      value: z,
+      gradFunc: (dz: tf.Tensor4D, [sx, sinv, sgamma]: tf.Tensor[]) => {
+        const dbeta = tf.sum(dz, [0, 1, 2]);
+        const dgamma = tf.sum(tf.mul(dz, sx), [0, 1, 2]);
+        const dy = tf.mul(tf.sub(tf.sub(tf.mul(dz, m), dbeta), tf.mul(sx, dgamma)), tf.div(tf.mul(sgamma, sinv), m));
+        return [dy, dgamma, dbeta];
+      },
+    };
+  };
+  return tf.customGrad(op as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (y: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor4D;
+}
+
 export interface ConvTail {
   /** Bias to fuse into the convolution, when there is one. */
   bias?: tf.Variable;
@@ -37,24 +71,12 @@ export function convTail(ctx: BuildContext, prefix: string, channels: number, ba
   const beta = ctx.weight(`${prefix}/bn/beta`, [channels], { kind: 'const', value: 0 });
   const movingMean = ctx.weight(`${prefix}/bn/mean`, [channels], { kind: 'const', value: 0 }, false);
   const movingVariance = ctx.weight(`${prefix}/bn/variance`, [channels], { kind: 'const', value: 1 }, false);
+  const train = batchNormTraining(movingMean, movingVariance);
   return {
     fused: 'linear',
     finish(y, apply) {
-      let mean = movingMean as tf.Tensor1D;
-      let variance = movingVariance as tf.Tensor1D;
-      if (apply.training) {
-        const m = tf.moments(y, [0, 1, 2]);
-        mean = m.mean as tf.Tensor1D;
-        variance = m.variance as tf.Tensor1D;
-        const n = y.shape[0] * y.shape[1] * y.shape[2];
-        // Moving variance as PyTorch keeps it: unbiased batch variance (normalisation uses the biased one).
-        const unbiased = n > 1 ? n / (n - 1) : 1;
-        tf.tidy(() => {
-          movingMean.assign(tf.add(tf.mul(movingMean, 1 - BATCH_NORM_MOMENTUM), tf.mul(mean, BATCH_NORM_MOMENTUM)));
-          movingVariance.assign(tf.add(tf.mul(movingVariance, 1 - BATCH_NORM_MOMENTUM), tf.mul(variance, BATCH_NORM_MOMENTUM * unbiased)));
-        });
-      }
-      return activate(tf.batchNorm(y, mean, variance, beta, gamma, BATCH_NORM_EPSILON), activation) as tf.Tensor4D;
+      const z = apply.training ? (train(y, gamma, beta) as tf.Tensor4D) : tf.batchNorm(y, movingMean as tf.Tensor1D, movingVariance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, BATCH_NORM_EPSILON);
+      return activate(z, activation) as tf.Tensor4D;
     },
   };
 }
