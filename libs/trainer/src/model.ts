@@ -79,7 +79,7 @@ export function buildModel(ir: ArchitectureIR, weights?: WeightMap, opts: BuildO
     throw e;
   }
   // Contract order, whatever order the layers created their variables in.
-  const ordered = new Map([...expected.keys()].map((name) => [name, variables.get(name)!]));
+  const ordered = new Map([...expected.keys()].map((name) => [name, variables.get(name) as tf.Variable]));
 
   const model: Model = {
     ir,
@@ -92,7 +92,7 @@ export function buildModel(ir: ArchitectureIR, weights?: WeightMap, opts: BuildO
         let last: tf.Tensor = x;
         for (const { name, inputs, layer } of layers) {
           last = layer(
-            inputs.map((i) => outputs.get(i)!),
+            inputs.map((i) => outputs.get(i) as tf.Tensor),
             apply,
           );
           outputs.set(name, last);

@@ -70,7 +70,7 @@ export class Optimizer {
   }
 
   private adamWasm(simd: Simd, variable: tf.Variable, grad: tf.Tensor, st: State, [a, b1, b2, s, eps]: number[]): void {
-    const backend = this.backend!;
+    const backend = tf.backend() as BackendWasm;
     if (!st.heap) {
       st.heap = { m: alloc(backend, variable.shape), v: alloc(backend, variable.shape) };
       f32(backend, st.heap.m).fill(0);

@@ -75,11 +75,11 @@ interface Resolved {
 }
 
 function resolve(opts: TrainOptions): Resolved {
-  const int = (name: keyof TrainOptions, fallback: number | undefined, min: number): number | undefined => {
-    const v = opts[name] ?? fallback;
-    if (v !== undefined && (!Number.isInteger(v) || (v as number) < min)) throw new TrainerError(`${name}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
-    return v as number | undefined;
+  const check = (name: keyof TrainOptions, v: unknown, min: number) => {
+    if (!Number.isInteger(v) || (v as number) < min) throw new TrainerError(`${name}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+    return v as number;
   };
+  const int = (name: keyof TrainOptions, fallback: number, min: number): number => check(name, opts[name] ?? fallback, min);
   const optimizer = opts.optimizer ?? 'adam';
   if (optimizer !== 'adam' && optimizer !== 'sgd') throw new TrainerError(`optimizer: expected 'adam' or 'sgd', got ${JSON.stringify(optimizer)}`);
   const learningRate = opts.learningRate ?? 1e-3;
@@ -87,14 +87,14 @@ function resolve(opts: TrainOptions): Resolved {
   const momentum = opts.momentum ?? 0;
   if (!(momentum >= 0 && momentum < 1)) throw new TrainerError(`momentum: expected a number in [0, 1), got ${JSON.stringify(momentum)}`);
   return {
-    epochs: int('epochs', 2, 1)!,
-    batchSize: int('batchSize', 64, 1)!,
+    epochs: int('epochs', 2, 1),
+    batchSize: int('batchSize', 64, 1),
     optimizer,
     learningRate,
     momentum,
-    patience: int('patience', undefined, 1),
-    seed: int('seed', 0, 0)!,
-    trainLimit: int('trainLimit', Number.MAX_SAFE_INTEGER, 1)!,
+    patience: opts.patience === undefined ? undefined : check('patience', opts.patience, 1),
+    seed: int('seed', 0, 0),
+    trainLimit: int('trainLimit', Number.MAX_SAFE_INTEGER, 1),
   };
 }
 

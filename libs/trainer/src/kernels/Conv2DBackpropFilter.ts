@@ -82,8 +82,9 @@ export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs;
     acc = acc ? addFree(backend, acc, part) : part;
   }
   if (src !== x) free(backend, src);
-  const out = transpose(backend, acc!, [1, 2, 0, 3]);
-  free(backend, acc!);
+  if (!acc) throw new Error('Conv2DBackpropFilter: empty batch');
+  const out = transpose(backend, acc, [1, 2, 0, 3]);
+  free(backend, acc);
   return out;
 }
 

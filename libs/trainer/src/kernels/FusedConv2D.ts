@@ -10,10 +10,10 @@ import { call } from './wasm';
 
 export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: BackendWasm; attrs: FusedConv2DAttrs }): TensorInfo {
   const { backend, attrs } = args;
-  const { x, filter, bias, preluActivationWeights } = args.inputs as unknown as Record<string, TensorInfo | undefined>;
+  const { x, filter, bias, preluActivationWeights } = args.inputs as unknown as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
   const info = backend_util.computeConv2DInfo(
-    x!.shape as [number, number, number, number],
-    filter!.shape as [number, number, number, number],
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
     attrs.strides,
     attrs.dilations,
     attrs.pad,
@@ -32,7 +32,7 @@ export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: BackendW
   const simd = usable ? simdFor(backend) : undefined;
   if (!simd) return call(backend, FusedConv2D, args.inputs as unknown as Record<string, TensorInfo>, attrs as unknown as Record<string, never>);
   const geometry = { outShape: info.outShape, strides: [info.strideHeight, info.strideWidth] as [number, number], top: info.padInfo.top, left: info.padInfo.left };
-  return simdConv(backend, simd, x!, filter!, bias, geometry, attrs.activation === 'relu');
+  return simdConv(backend, simd, x, filter, bias, geometry, attrs.activation === 'relu');
 }
 
 export const fusedConv2DConfig: KernelConfig = {

@@ -26,6 +26,11 @@ function wasmHeap(backend: BackendWasm): Heap {
 
 function cpuHeap(backend: CpuBackend): Heap {
   const pending = new Map<TensorInfo, Float32Array>();
+  const buffer = (t: TensorInfo) => {
+    const b = pending.get(t);
+    if (!b) throw new Error('cpu kernel: output not allocated with heap.alloc');
+    return b;
+  };
   return {
     alloc(shape) {
       const t = { dataId: {}, shape, dtype: 'float32' as const };
@@ -33,8 +38,8 @@ function cpuHeap(backend: CpuBackend): Heap {
       return t;
     },
     read: (t) => backend.data.get(t.dataId).values,
-    write: (t) => pending.get(t)!,
-    done: (t) => backend.makeTensorInfo(t.shape, 'float32', pending.get(t)!),
+    write: buffer,
+    done: (t) => backend.makeTensorInfo(t.shape, 'float32', buffer(t)),
   };
 }
 

@@ -22,7 +22,7 @@ export const inception: LayerDef<InceptionNode> = {
     );
     return ([x], apply) => {
       const h = x as tf.Tensor4D;
-      const c = (name: string, t: tf.Tensor4D) => convs.get(name)!(t, apply);
+      const c = (name: string, t: tf.Tensor4D) => (convs.get(name) as ReturnType<typeof convLayer>)(t, apply);
       const branches: tf.Tensor4D[] = [];
       if (convs.has('b1x1')) branches.push(c('b1x1', h));
       if (convs.has('b3x3')) branches.push(c('b3x3', c('b3x3reduce', h)));
