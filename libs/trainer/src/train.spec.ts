@@ -149,6 +149,9 @@ describe('train', () => {
     await expect(train(cnn, { ...data, classes: ['a', 'b', 'c'] })).rejects.toThrow(/^dataset: 3 classes, the model has 2$/);
     await expect(train(cnn, { ...data, task: 'segmentation' })).rejects.toThrow(TrainerError);
     await expect(train(cnn, data, { epochs: 0 })).rejects.toThrow(/^epochs: expected an integer >= 1, got 0$/);
+    await expect(train(cnn, { ...data, val: split(new Float32Array(0), new Int32Array(0), 0) })).rejects.toThrow(/^dataset: the validation split is empty/);
+    const short = { ...data, train: split(new Float32Array(2 * 60), new Int32Array(2), 2) }; // 60 values per image instead of 64
+    await expect(train(cnn, short)).rejects.toThrow(/^dataset: a batch of 2 has 120 pixel values and 2 labels, expected 128 and 2$/);
     await expect(train(cnn, data, { learningRate: -1 })).rejects.toThrow(/^learningRate: /);
     await expect(train(cnn, data, { optimizer: 'rmsprop' as 'adam' })).rejects.toThrow(/^optimizer: /);
     const e = await train(cnn, data, { weights: {} }).catch((err) => err);

@@ -105,6 +105,15 @@ export function checkData(ir: ArchitectureIR, data: Pick<TrainData, 'task' | 'sh
   if (data.classes.length !== ir.classes) throw new TrainerError(`dataset: ${data.classes.length} classes, the model has ${ir.classes}`);
 }
 
+/** Checks one batch against the dataset's shape: n images, n labels (n*H*W for segmentation). */
+function checkBatch(batch: Batch, shape: number[], task: string): void {
+  const pixels = shape[0] * shape[1];
+  const labels = task === 'segmentation' ? batch.n * pixels : batch.n;
+  if (batch.x.length !== batch.n * pixels * shape[2] || batch.y.length !== labels) {
+    throw new TrainerError(`dataset: a batch of ${batch.n} has ${batch.x.length} pixel values and ${batch.y.length} labels, expected ${batch.n * pixels * shape[2]} and ${labels}`);
+  }
+}
+
 /** Gives timers and abort signals a chance to run between synchronous wasm steps. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -164,6 +173,7 @@ export async function evaluateModel(model: Model, split: Split, batchSize = 64, 
   const acc = new MetricAccumulator(task, classes);
   for await (const batch of split.batches(batchSize)) {
     checkAbort(signal);
+    checkBatch(batch, input, task);
     const logits = tf.tidy(() => {
       const x = tf.tensor4d(batch.x, [batch.n, input[0], input[1], input[2]]);
       return model.apply(x, { training: false });
@@ -186,6 +196,8 @@ function format(r: EpochRecord, epochs: number): string {
 export async function train(ir: ArchitectureIR, data: TrainData, options: TrainOptions = {}, signal?: AbortSignal): Promise<TrainResult> {
   const o = resolve(options);
   checkData(ir, data);
+  if (data.train.size === 0) throw new TrainerError('dataset: the training split is empty');
+  if (data.val.size === 0) throw new TrainerError('dataset: the validation split is empty (metrics and early stopping are computed on it)');
   checkAbort(signal);
   const backend = await initBackend(options);
 
@@ -204,6 +216,7 @@ export async function train(ir: ArchitectureIR, data: TrainData, options: TrainO
       let start = performance.now();
       for await (const batch of data.train.batches(o.batchSize, { shuffleSeed: deriveSeed(o.seed, `shuffle/${epoch}`) })) {
         checkAbort(signal);
+        checkBatch(batch, data.shape, ir.task);
         const stepSeed = deriveSeed(o.seed, `step/${step++}`);
         const { x, y, n } = batchTensors(batch, data.shape, ir.classes, o.trainLimit - samples);
         lossSum += trainStep(model, optimizer, x, y, stepSeed);

@@ -24,11 +24,6 @@ export function call(backend: BackendWasm, kernelName: string, inputs: NamedTens
   return f({ inputs, backend, attrs }) as TensorInfo;
 }
 
-/** True when a stock wasm kernel exists (replaced or not). */
-export function hasStock(kernelName: string): boolean {
-  return stock.has(kernelName);
-}
-
 export function free(backend: BackendWasm, ...infos: TensorInfo[]): void {
   for (const t of infos) backend.disposeData(t.dataId);
 }
@@ -36,13 +31,6 @@ export function free(backend: BackendWasm, ...infos: TensorInfo[]): void {
 /** A new uninitialised float32 tensor on the heap. */
 export function alloc(backend: BackendWasm, shape: number[]): TensorInfo {
   return backend.makeOutput(shape, 'float32');
-}
-
-/** A new zero-filled float32 tensor. */
-export function zeros(backend: BackendWasm, shape: number[]): TensorInfo {
-  const t = alloc(backend, shape);
-  f32(backend, t).fill(0);
-  return t;
 }
 
 /** The tensor's data as a Float32Array view of the heap (see the note on staleness). */
