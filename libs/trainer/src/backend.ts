@@ -59,7 +59,7 @@ async function initWasm(threads: number): Promise<void> {
       setThreadsCount(threads);
       if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
       // After initialisation: the stock kernels we replace (and still call) must have run their setup.
-      registerKernels();
+      registerKernels('wasm');
     })();
   }
   await wasmReady;
@@ -77,6 +77,8 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
   if (!Number.isInteger(threads) || threads < 1) throw new TrainerError(`threads: expected an integer >= 1, got ${threads}`);
   if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(want)) throw new TrainerError(`backend: expected auto, tensorflow, wasm or cpu, got '${want}'`);
   tf.enableProdMode();
+  // Our cpu kernels (fixes of wrong tfjs ones) replace kernels we never call: safe at any time.
+  registerKernels('cpu');
   const current = tf.getBackend() as BackendName | undefined;
   if (want === 'auto' && initialised && current) return { name: current, threads: threadsOf(current) };
   if (want === current && initialised) return { name: current, threads: threadsOf(current) };
@@ -88,7 +90,6 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     name = 'tensorflow';
   } else if (want === 'cpu') {
     await tf.setBackend('cpu');
-    registerKernels();
     name = 'cpu';
   } else {
     await initWasm(threads);

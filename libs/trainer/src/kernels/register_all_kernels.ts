@@ -37,20 +37,21 @@ export const fixedKernels: KernelConfig[] = [...avgPoolGradConfigs, ...resizeBil
 /** Kernels of our own (no tfjs counterpart; the tensorflow backend lacks them), for the wasm and the cpu backend. */
 export const ownKernels: KernelConfig[] = [...reluBackpropConfigs];
 
-let registered = false;
+const registered = new Set<string>();
 
 /**
- * Replaces (or adds) our kernels; the stock wasm ones stay callable from ours. Call after the
- * wasm backend initialised (the stock kernels we call must have run their setup).
+ * Replaces (or adds) our kernels for one backend; the stock wasm ones stay callable from ours. For
+ * wasm, call after the backend initialised: the stock kernels we call must have run their setup.
  */
-export function registerKernels(): void {
-  if (registered) return;
+export function registerKernels(backendName: 'wasm' | 'cpu'): void {
+  if (registered.has(backendName)) return;
   for (const k of [...wasmKernels, ...fixedKernels, ...ownKernels]) {
+    if (k.backendName !== backendName) continue;
     if (getKernel(k.kernelName, k.backendName)) {
       if (k.backendName === 'wasm') rememberStock(k.kernelName);
       unregisterKernel(k.kernelName, k.backendName);
     }
     registerKernel(k);
   }
-  registered = true;
+  registered.add(backendName);
 }
