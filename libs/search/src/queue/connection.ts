@@ -83,11 +83,20 @@ export function parseQueueUrl(opts: QueueConnectionOptions): QueueLocation {
 }
 
 /**
+ * A coordinator's connections reconnect for about a minute (1, 2, 3, 4, then 5 s apart), then
+ * fail their commands: the search stops with a user error and --resume continues it later.
+ * (Workers keep BullMQ's default: reconnect forever.)
+ */
+export function coordinatorRedis(loc: QueueLocation): RedisOptions {
+  return { ...loc.redis, retryStrategy: (times: number) => Math.min(1000 * times, 5000), maxRetriesPerRequest: 15 };
+}
+
+/**
  * Checks the connection once without retrying, so an unreachable Redis or wrong credentials
  * fail in seconds with the reason (ioredis alone would reconnect forever); then returns a
- * client that, like BullMQ's own connections, reconnects through short outages.
+ * client with `options` (reconnection policy) for the rest of the run.
  */
-export async function connectRedis(loc: QueueLocation): Promise<IORedis> {
+export async function connectRedis(loc: QueueLocation, options: RedisOptions): Promise<IORedis> {
   const probe = new IORedis({ ...loc.redis, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
   let cause: Error | undefined;
   probe.on('error', (e: Error) => (cause ??= e));
@@ -101,7 +110,7 @@ export async function connectRedis(loc: QueueLocation): Promise<IORedis> {
     throw new QueueConnectionError(`--queue ${loc.display}: cannot connect to Redis (${why})`);
   }
   probe.disconnect();
-  const client = new IORedis({ ...loc.redis, retryStrategy: (times) => Math.min(1000 * times, 10_000) });
+  const client = new IORedis({ ...loc.redis, ...options });
   client.on('error', () => undefined); // reconnects are automatic; commands that still fail reject
   return client;
 }

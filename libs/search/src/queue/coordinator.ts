@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../atomic';
 import type { SearchConfig } from '../config';
 import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from '../evaluator';
 import { readJournal } from '../journal';
-import { connectRedis, parseQueueUrl, QueueConnectionError, type QueueConnectionOptions, type QueueLocation } from './connection';
+import { connectRedis, coordinatorRedis, parseQueueUrl, QueueConnectionError, type QueueConnectionOptions, type QueueLocation } from './connection';
 import { evaluateJobId, KEEP_SECONDS, onnxKey, outstandingKey, prepareJobId, proposalOf, USER_ERROR_MARK, type EvaluateResult, type PrepareResult, type QueueJobData } from './protocol';
 
 export interface QueueEvaluatorOptions {
@@ -35,6 +35,14 @@ type Connected = { redis: IORedis; queue: Queue<QueueJobData>; events: QueueEven
 
 /** How often jobs are re-checked in case a completion event was missed (events are the fast path). */
 const POLL_MS = 5000;
+/** How long the coordinator waits for its BullMQ connections to be ready. */
+const READY_MS = 30_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
 
 /**
  * The coordinator's evaluator: `evaluate` puts the job on a BullMQ queue and waits for a
@@ -74,11 +82,11 @@ export class QueueEvaluator implements Evaluator {
   }
 
   async prepare(): Promise<DatasetInfo> {
-    const redis = await connectRedis(this.loc);
+    const connection = coordinatorRedis(this.loc);
+    const redis = await connectRedis(this.loc, connection);
     this.run = runId(this.opts.out);
     this.base = readJournal(path.join(this.opts.out, 'journal.jsonl')).records.length;
     const { prefix, queue: name } = this.loc;
-    const connection = this.loc.redis;
     const queue = new Queue<QueueJobData>(name, { connection, prefix });
     queue.on('error', () => undefined); // connection errors surface as rejected commands
     // Listen from the stream's current end, so no completion between now and the first read is missed.
@@ -87,14 +95,17 @@ export class QueueEvaluator implements Evaluator {
       await queue.close();
       throw e;
     });
-    const events = new QueueEvents(name, { connection, prefix, lastEventId: last[0]?.[0] ?? '0-0' });
+    // A blocking connection: BullMQ sets maxRetriesPerRequest to null itself (and warns if given one).
+    const { maxRetriesPerRequest: _m, ...blocking } = connection;
+    const events = new QueueEvents(name, { connection: blocking, prefix, lastEventId: last[0]?.[0] ?? '0-0' });
     events.on('error', () => undefined);
     this.conn = { redis, queue, events };
     const poke = ({ jobId }: { jobId: string }) => void this.check(jobId);
     events.on('completed', poke);
     events.on('failed', poke);
     events.on('removed', poke);
-    await this.redisCall(() => Promise.all([queue.waitUntilReady(), events.waitUntilReady()]));
+    // waitUntilReady waits through reconnections without end: bound it, like every other command.
+    await this.redisCall(() => withTimeout(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), READY_MS, `no answer from Redis for ${READY_MS / 1000} s`));
     this.poll = setInterval(() => this.waiters.forEach((_w, id) => void this.check(id)), POLL_MS);
     this.poll.unref();
 
@@ -129,15 +140,23 @@ export class QueueEvaluator implements Evaluator {
   async close(): Promise<void> {
     clearInterval(this.poll);
     for (const w of this.waiters.values()) w.reject(new Error('the queue evaluator was closed'));
-    try {
+    const conn = this.conn;
+    if (!conn) return;
+    const tidy = async () => {
       // Leftovers of an earlier coordinator that this one did not re-attach to; the jobs this
       // one leaves unfinished (interrupted) stay for the next --resume.
-      if (this.conn) await this.removeLeftovers((id) => !this.attached.has(id));
-    } catch {
-      // best effort: they expire after KEEP_SECONDS anyway
+      await this.removeLeftovers((id) => !this.attached.has(id)).catch(() => undefined); // else they expire
+      await Promise.allSettled([conn.events.close(), conn.queue.close()]);
+    };
+    // Redis may be the reason we stop: do not wait for it for long.
+    const tidied = await withTimeout(tidy(), 5000, 'close').then(() => true, () => false);
+    if (!tidied) {
+      // Without Redis, BullMQ's close() and disconnect() wait for ever: drop the connections.
+      // (disconnect() drops the connection at once; what it awaits after that may never come.)
+      void conn.queue.disconnect().catch(() => undefined);
+      void conn.events.disconnect().catch(() => undefined);
     }
-    await Promise.allSettled([this.conn?.events.close(), this.conn?.queue.close()]);
-    this.conn?.redis.disconnect();
+    conn.redis.disconnect();
   }
 
   /** Adds the job (or re-attaches to the one with this id) and resolves once it completed or failed for good. */

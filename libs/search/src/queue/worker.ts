@@ -92,7 +92,8 @@ const isUserError = (e: unknown) => e instanceof Error && (e as { userError?: un
  */
 export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
   const loc = parseQueueUrl(opts.connection);
-  const redis = await connectRedis(loc);
+  // Like BullMQ's worker connections: keep reconnecting, commands wait for Redis to come back.
+  const redis = await connectRedis(loc, { retryStrategy: (times: number) => Math.min(1000 * times, 20_000), maxRetriesPerRequest: null });
   const concurrency = opts.concurrency ?? 1;
   const name = opts.name ?? `${os.hostname()}:${process.pid}`;
   const make = opts.script ? (config: SearchConfig) => new ProcessPoolEvaluator(config, concurrency, { script: opts.script as string }) : (opts.makeEvaluator ?? createLocalEvaluator);
@@ -133,7 +134,14 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   });
   worker.on('completed', (job) => emit({ type: 'completed', ...describe(job), seconds: ((job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now())) / 1000 }));
   worker.on('failed', (job, err) => job && emit({ type: 'failed', ...describe(job), error: messageOf(err).split('\n')[0] }));
-  worker.on('error', (err) => emit({ type: 'error', error: messageOf(err).split('\n')[0] }));
+  // While Redis is away every reconnection attempt errs: report a new message, or the same one every 30 s.
+  let lastError = { text: '', at: 0 };
+  worker.on('error', (err) => {
+    const text = messageOf(err).split('\n')[0];
+    if (text === lastError.text && Date.now() - lastError.at < 30_000) return;
+    lastError = { text, at: Date.now() };
+    emit({ type: 'error', error: text });
+  });
   await worker.waitUntilReady();
 
   let closing: Promise<void> | undefined;
