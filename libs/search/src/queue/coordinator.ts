@@ -60,7 +60,11 @@ export class QueueEvaluator implements Evaluator {
   private readonly loc: QueueLocation;
   private conn?: Connected;
   private run = '';
-  /** Journal length at start: proposal k of this session is proposal base + k of the run. */
+  /**
+   * Journal length at start. runSearch numbers its dispatches from 0 in each session and
+   * journals each dispatch once, so dispatch k of this session is dispatch base + k of the run:
+   * with one in flight, the dispatch a killed coordinator left running gets the same number.
+   */
   private base = 0;
   private readonly waiters = new Map<string, Waiter>();
   /** Jobs this session added or re-attached to (the others in the run's set are leftovers). */
@@ -70,10 +74,6 @@ export class QueueEvaluator implements Evaluator {
   /** Parses the URL at once, so a bad one fails before the run folder is touched. */
   constructor(private readonly opts: QueueEvaluatorOptions) {
     this.loc = parseQueueUrl(opts.connection);
-  }
-
-  get location(): string {
-    return this.loc.display;
   }
 
   private get c(): Connected {
