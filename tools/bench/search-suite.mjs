@@ -5,7 +5,8 @@
 // the ratios of the goal (marl vs random and vs TPE, lower is better).
 //
 //   npm run build && node tools/bench/search-suite.mjs [--repeats 50] [--budget 100] [--seed 0]
-//       [--algorithms marl,random,qlearning,evolution] [--agent-options '<json>'] [--no-tpe] [--full]
+//       [--algorithms marl,random,qlearning,evolution] [--accounting episodes|evaluations]
+//       [--agent-options '<json>'] [--no-tpe] [--full]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '50' },
     budget: { type: 'string', default: '100' },
     seed: { type: 'string', default: '0' },
+    accounting: { type: 'string', default: 'episodes' },
     algorithms: { type: 'string', default: 'marl,random,qlearning,evolution' },
     'agent-options': { type: 'string' },
     tables: { type: 'string', default: path.join(here, 'tables') },
@@ -31,9 +33,9 @@ if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run 'npm run build'
 const files = fs.statSync(values.tables).isDirectory()
   ? fs.readdirSync(values.tables).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(values.tables, f))
   : values.tables.split(',');
-const common = ['--table', '', '--budget', values.budget, '--repeats', values.repeats, '--seed', values.seed];
+const common = ['--table', '', '--budget', values.budget, '--repeats', values.repeats, '--seed', values.seed, '--accounting', values.accounting];
 
-const out = { budget: Number(values.budget), repeats: Number(values.repeats), seed: Number(values.seed), tables: {}, full: values.full ? {} : undefined };
+const out = { budget: Number(values.budget), repeats: Number(values.repeats), seed: Number(values.seed), accounting: values.accounting, tables: {}, full: values.full ? {} : undefined };
 for (const file of files) {
   common[1] = file;
   const args = [cli, 'bench', 'search', ...common, '--algorithms', values.algorithms, '--json'];
@@ -50,6 +52,7 @@ for (const file of files) {
   }
   const ratio = (a, b) => (row[a] && row[b] ? Number((row[a].evalsToTop1pct / row[b].evalsToTop1pct).toFixed(3)) : undefined);
   row.marlVsRandom = ratio('marl', 'random');
+  row.marlVsRandomTheory = Number((row.marl?.evalsToTop1pct / ts.randomSearchTheory.evalsToTop1pct).toFixed(3));
   row.marlVsTpe = ratio('marl', 'tpe');
   out.tables[ts.table] = row;
   if (values.full) out.full[ts.table] = { ...ts, results };
