@@ -39,7 +39,7 @@ export interface MarlOptions {
 
 /**
  * Tuned on the tabular benchmark (tools/bench/search-tune.mjs: 5 tables, 500 repeats, seeds
- * 1000-1499, checked on seeds 0-199). Replay matters most (none: 1.5-2.5x more evaluations).
+ * 1000-1499, checked on seeds 0-199; figures in tools/bench/search.md). Replay matters most (none: 1.5-2.5x more evaluations).
  * With alpha 1 each replayed episode overwrites its entries, so an entry holds the target of
  * one recently replayed episode through it: a sample rather than a mean, which keeps the
  * greedy path moving among good pairs (alpha 0.1 settled too early). gamma 0 to 0.3 tie within
