@@ -67,10 +67,12 @@ function runUntil(args: string[], signal: NodeJS.Signals, afterEpisodes: number)
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT });
     let episodes = 0;
+    let sent = false;
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
       episodes += d.toString().split('\n').filter((l) => l.includes('"type":"episode"')).length;
-      if (episodes >= afterEpisodes) child.kill(signal);
+      // Once: a second SIGINT means "quit now".
+      if (episodes >= afterEpisodes && !sent) sent = child.kill(signal);
     });
     child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (code, sig) => resolve({ code, signal: sig, stderr }));

@@ -149,7 +149,7 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
     return screenFidelity ? { config: configIdx, values, fidelity: screenFidelity, baseline: false, screen: true } : { config: configIdx, values, fidelity: full, baseline: false, screen: false };
   };
 
-  const evaluate = async (task: Task): Promise<Finished> => {
+  const evaluate = async (task: Task, proposal: number): Promise<Finished> => {
     const started = Date.now();
     const done = (f: Omit<Finished, 'task' | 'seconds'>): Finished => ({ task, seconds: (Date.now() - started) / 1000, ...f });
     let ir: ArchitectureIR;
@@ -160,7 +160,7 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
     }
     const cost = summarize(ir);
     if (cache.has(cacheKey(task.values, task.fidelity)) || violatedConstraints(spec, { params: cost.params, macs: cost.macs }).length) return done({ ir });
-    const job: EvalJob = { proposal: nextTask, values: task.values, ir, fidelity: task.fidelity };
+    const job: EvalJob = { proposal, values: task.values, ir, fidelity: task.fidelity };
     try {
       return done({ ir, outcome: await opts.evaluator.evaluate(job, abort.signal) });
     } catch (e) {
@@ -220,7 +220,8 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
     writeState(run, agent, space, records, template, templateOpts);
     for (;;) {
       while (!abort.signal.aborted && inFlight.size < workers && (queue.length || (budgetLeft() && !timeUp()))) {
-        inFlight.set(nextTask++, evaluate(queue.shift() ?? nextProposal()));
+        const proposal = nextTask++;
+        inFlight.set(proposal, evaluate(queue.shift() ?? nextProposal(), proposal));
       }
       if (inFlight.size === 0) break;
       const settled = await Promise.race([...inFlight.entries()].map(([k, p]) => p.then((f) => ({ k, f }), () => ({ k }))));

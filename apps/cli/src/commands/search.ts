@@ -12,19 +12,33 @@ function quality(r: EvaluationRecord): string {
   return '';
 }
 
+/** Episodes rejected before training are summarised, not listed: they are many and free. */
+function progressPrinter(io: Io): (e: EpisodeEvent) => void {
+  let skipped = 0;
+  return (e) => {
+    if (e.record.skipped) {
+      skipped++;
+      return;
+    }
+    if (skipped) io.err(`  (${skipped} configuration${skipped > 1 ? 's' : ''} rejected by a hard constraint before training)`);
+    skipped = 0;
+    io.err(progressLine(e));
+  };
+}
+
 function progressLine(e: EpisodeEvent): string {
   const r = e.record;
   const what = r.status === 'ok' ? `${quality(r)}  ${fmt(r.metrics.latencyMs, 3)} ms  ${fmt(r.metrics.params, 3)} params` : r.status === 'failed' ? `failed: ${r.error}` : `infeasible: ${r.violations.join('; ')}`;
   const cached = r.cachedFrom !== undefined ? ` (cached from ${r.cachedFrom})` : '';
-  const best = e.best ? `best ${fmt(e.best.reward)} (ep ${e.best.episode})` : 'best -';
-  return `episode ${e.done}/${e.total ?? '?'}  reward ${fmt(r.reward)}  ${best}  ${what}${cached}  ETA ${duration(e.etaSeconds)}`;
+  const best = e.best ? `best ${fmt(e.best.reward)} (#${e.best.episode})` : 'best -';
+  return `evaluation ${e.done}/${e.total ?? '?'}  #${r.episode}  reward ${fmt(r.reward)}  ${best}  ${what}${cached}  ETA ${duration(e.etaSeconds)}`;
 }
 
 function summary(best: EvaluationRecord | undefined, records: EvaluationRecord[], dir: string): string {
   if (!best) return `no feasible configuration yet (${records.length} episodes); journal: ${path.join(dir, 'journal.jsonl')}`;
   const baseline = records.find((r) => r.baseline && r.status === 'ok');
   const lines = [
-    `best: episode ${best.episode}, reward ${fmt(best.reward)}, ${quality(best)}, latency ${fmt(best.metrics.latencyMs, 3)} ms, ${best.metrics.params?.toLocaleString('en-US')} params`,
+    `best: #${best.episode} in the journal, reward ${fmt(best.reward)}, ${quality(best)}, latency ${fmt(best.metrics.latencyMs, 3)} ms, ${best.metrics.params?.toLocaleString('en-US')} params`,
     `config: ${JSON.stringify(best.values)}`,
   ];
   if (baseline && baseline !== best) {
@@ -51,6 +65,7 @@ export const search: Command = {
     const workers = queue ? intFlag(values, 'in-flight', 1, 1) : intFlag(values, 'workers', 1, 1);
     const out = typeof values['out'] === 'string' ? values['out'] : path.join('runs', config.name ?? path.basename(configFile).replace(/\.jsonc?$/, ''));
     const json = values['json'] === true;
+    const printProgress = progressPrinter(io);
     const evaluator = queue
       ? new QueueEvaluator({ connection: queueConnectionFromEnv(queue), config, out, log: (l) => !json && io.isTTY && io.err(l) })
       : createEvaluator(config, { workers, script: path.join(__dirname, 'eval.worker.js') });
@@ -74,7 +89,7 @@ export const search: Command = {
         },
         onEpisode: (e) => {
           if (json) io.out(JSON.stringify({ type: 'episode', episode: e.record.episode, done: e.done, total: e.total, status: e.record.status, reward: e.record.reward, bestReward: e.best?.reward, bestEpisode: e.best?.episode, metrics: e.record.metrics, values: e.record.values, cachedFrom: e.record.cachedFrom, error: e.record.error, elapsedSeconds: e.elapsedSeconds, etaSeconds: e.etaSeconds }));
-          else if (io.isTTY) io.err(progressLine(e));
+          else if (io.isTTY) printProgress(e);
         },
       });
       if (json) io.out(JSON.stringify({ type: 'done', stopped: result.stopped, episodes: result.records.length, dir: result.dir, best: result.best ?? null }));
