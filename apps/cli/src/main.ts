@@ -53,7 +53,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs the command line of this process (the bundle's entry, and apps/cli/bin/marl-hpo.js). */
+export function runProcess(): void {
   const io: Io = {
     out: (t) => process.stdout.write(t + '\n'),
     err: (t) => process.stderr.write(t + '\n'),
@@ -63,3 +64,5 @@ if (require.main === module) {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) runProcess();
