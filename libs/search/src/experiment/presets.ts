@@ -16,7 +16,7 @@ export interface ExperimentPreset {
 }
 
 const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
-const fmnist = (tiny: boolean) => ({ spec: `idx:${FASHION_MNIST}`, limit: tiny ? { train: 256, val: 128 } : { train: 6000, val: 2000 } });
+const fmnist = (tiny: boolean) => ({ spec: `idx:${FASHION_MNIST}`, limit: tiny ? { train: 256, val: 128 } : { train: 4000, val: 2000 } });
 const quality = (r: EvaluationRecord) => r.metrics.accuracy ?? r.metrics.mIoU ?? -Infinity;
 
 /**
@@ -46,7 +46,7 @@ export const presets: ExperimentPreset[] = [
     description: 'VGG-16-BN scaled to 28x28 on Fashion-MNIST (Debian dataset-fashion-mnist)',
     config: classification('vgg', 20),
     goal: smallerFasterAsGood(20, 0.6, 0.5),
-    defaults: { budget: 30, seeds: 3 },
+    defaults: { budget: 20, seeds: 3 },
   },
   {
     name: 'inception-fmnist',
