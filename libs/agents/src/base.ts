@@ -63,7 +63,8 @@ export abstract class BaseAgent implements Agent {
         seed: this.seed,
         budget: this.budget,
         options: this.options,
-        proposed: this.proposed,
+        // As the next proposal sees it: equal after a journal replay and in an uninterrupted run.
+        proposed: this.episode,
         observed: this.observed,
         pending: this.pending,
         data: this.saveData(),

@@ -201,3 +201,15 @@ test("a remote profiler's token is not written to the run folder", async () => {
   expect(JSON.parse(written).profiler.url).toBe('http://dev:8410');
   await expect(runSearch(config({ budget: { episodes: 2 }, profiler: { backend: 'remote', url: 'http://dev:8410', token: 'other' } }), { out, resume: true, evaluator: new Probe() })).resolves.toBeDefined();
 });
+
+test('resuming a finished run changes nothing: same journal, same agents.json', async () => {
+  const out = tmp();
+  await runSearch(config({ budget: { episodes: 5 } }), { out, evaluator: new Probe() });
+  const agents = fs.readFileSync(path.join(out, 'agents.json'), 'utf8');
+  const journal = fs.readFileSync(path.join(out, 'journal.jsonl'), 'utf8');
+  const probe = new Probe();
+  await runSearch(config({ budget: { episodes: 5 } }), { out, resume: true, evaluator: probe });
+  expect(probe.jobs).toHaveLength(0);
+  expect(fs.readFileSync(path.join(out, 'journal.jsonl'), 'utf8')).toBe(journal);
+  expect(fs.readFileSync(path.join(out, 'agents.json'), 'utf8')).toBe(agents);
+});
