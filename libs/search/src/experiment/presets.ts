@@ -57,10 +57,10 @@ export const presets: ExperimentPreset[] = [
   },
   {
     name: 'unet-shapes',
-    description: 'U-Net on builtin:shapes (generated shapes on textured backgrounds, 64x64, per-pixel classes)',
+    description: 'U-Net on builtin:shapes (generated shapes on textured backgrounds, 32x32, per-pixel classes)',
     config: (b, tiny) => ({
       template: 'unet',
-      dataset: tiny ? { spec: 'builtin:shapes?count=160', shape: [32, 32, 3], limit: { train: 96, val: 32 } } : { spec: 'builtin:shapes?count=1200', limit: { train: 960, val: 240 } },
+      dataset: tiny ? { spec: 'builtin:shapes?count=160', shape: [32, 32, 3], limit: { train: 96, val: 32 } } : { spec: 'builtin:shapes?count=1000', shape: [32, 32, 3], limit: { train: 800, val: 200 } },
       objectives: [{ metric: 'mIoU', goal: 'max' }, { metric: 'latencyMs', target: 0.6 * b.latencyMs, weight: -0.07 }],
       constraints: [{ metric: 'params', max: Math.floor(b.params / 20) }],
       trainer: { epochs: tiny ? 1 : 3, batchSize: 16, learningRate: 0.003 },
