@@ -22,7 +22,7 @@ beforeAll(() => {
   const spec = [{ name: 'cnn', input: [3, 16, 16], layers: [{ op: 'conv', out: 8, k: 3, pad: 1 }, { op: 'relu' }, { op: 'gap' }, { op: 'flatten' }, { op: 'gemm', out: 10 }] }, ...family];
   writeFileSync(path.join(dir, 'specs.json'), JSON.stringify(spec));
   execFileSync('/usr/bin/python3', [path.join(ROOT, 'libs/profiler/testdata/make_models.py'), dir, path.join(dir, 'specs.json')]);
-  execFileSync(process.execPath, [path.join(ROOT, 'apps/profiler-server/build.mjs')], { cwd: ROOT });
+  execFileSync(process.execPath, [path.join(ROOT, 'tools/build.mjs'), 'profiler-server'], { cwd: ROOT });
 });
 
 test('profile --json prints exactly the measurement keys', () => {
