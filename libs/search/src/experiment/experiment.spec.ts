@@ -29,6 +29,11 @@ test('an experiment trains the baseline once, runs every algorithm and seed, and
   // Multi-fidelity trains less.
   expect(summary.variants[2].searchTrainSeconds.mean).toBeLessThan(marl.searchTrainSeconds.mean);
   expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toMatch(/\| marl \| 2 \|/);
+  // Final training: the baseline and every run's best model, cached by configuration.
+  expect(summary.final.baseline).toBeGreaterThan(0);
+  expect(Object.keys(summary.final.runs).sort()).toEqual(['marl+mf-s0', 'marl+mf-s1', 'marl-s0', 'marl-s1', 'random-s0', 'random-s1']);
+  expect(Object.keys(JSON.parse(fs.readFileSync(path.join(out, 'final.json'), 'utf8'))).length).toBeGreaterThanOrEqual(2);
+  expect(marl.finalQuality.n).toBe(2);
 
   // Running it again resumes every finished search (nothing is evaluated twice) and gives the same table.
   const again = await runExperiment('vgg-fmnist', opts);

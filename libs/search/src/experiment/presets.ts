@@ -12,6 +12,12 @@ export interface ExperimentPreset {
   config(baseline: BaselineMetrics, tiny: boolean): Omit<SearchConfigInput, 'budget'>;
   /** The claim to check: does this evaluation reach the experiment's goal? */
   goal: { text: string; reached(r: EvaluationRecord, baseline: BaselineMetrics): boolean };
+  /**
+   * Final training (the paper's protocol: search with short training, then train the chosen
+   * model fully): the baseline and each search's best model are retrained on `trainLimit`
+   * images for `epochs`, and the accuracy goal is checked on these numbers.
+   */
+  final(tiny: boolean): { trainLimit: number; epochs: number };
   defaults: { budget: number; seeds: number };
 }
 
@@ -25,7 +31,7 @@ const quality = (r: EvaluationRecord) => r.metrics.accuracy ?? r.metrics.mIoU ??
  */
 const smallerFasterAsGood = (sizeRatio: number, latencyRatio: number, points: number): ExperimentPreset['goal'] => ({
   text: `>= ${sizeRatio}x fewer parameters, <= ${latencyRatio}x the latency, quality >= baseline - ${points} points`,
-  reached: (r, b) => r.status === 'ok' && r.metrics.params! * sizeRatio <= b.params && r.metrics.latencyMs! <= latencyRatio * b.latencyMs && quality(r) >= quality({ metrics: b } as EvaluationRecord) - points / 100,
+  reached: (r, b) => r.status === 'ok' && (r.metrics.params ?? Infinity) * sizeRatio <= b.params && (r.metrics.latencyMs ?? Infinity) <= latencyRatio * b.latencyMs && quality(r) >= quality({ metrics: b } as EvaluationRecord) - points / 100,
 });
 
 function classification(template: string, sizeRatio: number): ExperimentPreset['config'] {
@@ -46,6 +52,7 @@ export const presets: ExperimentPreset[] = [
     description: 'VGG-16-BN scaled to 28x28 on Fashion-MNIST (Debian dataset-fashion-mnist)',
     config: classification('vgg', 20),
     goal: smallerFasterAsGood(20, 0.6, 0.5),
+    final: (tiny) => (tiny ? { trainLimit: 512, epochs: 1 } : { trainLimit: 12000, epochs: 2 }),
     defaults: { budget: 20, seeds: 3 },
   },
   {
@@ -53,6 +60,7 @@ export const presets: ExperimentPreset[] = [
     description: 'GoogLeNet-BN (small-input stem) on Fashion-MNIST',
     config: classification('inception', 20),
     goal: smallerFasterAsGood(20, 0.6, 0.5),
+    final: (tiny) => (tiny ? { trainLimit: 256, epochs: 1 } : { trainLimit: 12000, epochs: 2 }),
     defaults: { budget: 20, seeds: 3 },
   },
   {
@@ -67,6 +75,7 @@ export const presets: ExperimentPreset[] = [
       profiler: { backend: 'ort-cpu', threads: 1 },
     }),
     goal: smallerFasterAsGood(20, 0.6, 0.5),
+    final: (tiny) => (tiny ? { trainLimit: 96, epochs: 2 } : { trainLimit: 800, epochs: 8 }),
     defaults: { budget: 20, seeds: 3 },
   },
 ];

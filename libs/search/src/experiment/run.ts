@@ -85,7 +85,8 @@ export async function runExperiment(name: string, opts: ExperimentOptions): Prom
       runs.push({ variant: v.label, seed, records: readJournal(path.join(out, 'journal.jsonl')).records, wallSeconds, budget });
     }
   }
-  const summary = summarizeExperiment(preset, baseline, runs);
+  const finals = await retrainFinal(preset, parseConfig({ ...withSynthetic(preset.config(b, tiny)), budget: { episodes: 1 } }), baseline, runs, tiny, opts);
+  const summary = summarizeExperiment(preset, baseline, runs, finals);
   writeFileAtomic(path.join(opts.out, 'results.json'), JSON.stringify(summary, null, 2) + '\n');
   writeFileAtomic(path.join(opts.out, 'results.md'), summary.markdown);
   return summary;
@@ -93,6 +94,64 @@ export async function runExperiment(name: string, opts: ExperimentOptions): Prom
 
 function makeEvaluator(config: SearchConfig, opts: ExperimentOptions): Evaluator {
   return createEvaluator(config, { workers: opts.workers ?? 1, script: opts.workerScript });
+}
+
+/** Quality after the final training: of the baseline, and of each run's best model (by run label). */
+export interface FinalScores {
+  trainLimit: number;
+  epochs: number;
+  baseline: number;
+  runs: Record<string, number>;
+}
+
+const qualityOf = (m: Record<string, number | undefined>) => m['accuracy'] ?? m['mIoU'] ?? NaN;
+
+/**
+ * Retrains the baseline and every run's best configuration with the preset's final settings
+ * (in parallel on the experiment's workers); cached in <out>/final.json by configuration.
+ */
+async function retrainFinal(preset: ExperimentPreset, config: SearchConfig, baseline: BaselineResult, runs: RunSummary[], tiny: boolean, opts: ExperimentOptions): Promise<FinalScores> {
+  const { trainLimit, epochs } = preset.final(tiny);
+  const dataset = typeof config.dataset === 'string' ? { spec: config.dataset } : config.dataset;
+  const limit = (dataset['limit'] ?? {}) as Record<string, number>;
+  const finalConfig: SearchConfig = { ...config, dataset: { ...dataset, limit: { ...limit, train: trainLimit } }, trainer: { ...config.trainer, epochs } };
+  const file = path.join(opts.out, 'final.json');
+  const cache: Record<string, number> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  const keyOf = (values: unknown) => canonicalJson({ values, dataset: finalConfig.dataset, trainer: finalConfig.trainer, templateOptions: config.templateOptions, synthetic: config.synthetic ?? null });
+  const best = (run: RunSummary) => run.records.filter((r) => r.status === 'ok' && !r.screen).sort((a, b) => b.reward - a.reward || a.episode - b.episode)[0];
+  const todo = new Map<string, Record<string, unknown>>();
+  for (const values of [baseline.values, ...runs.map((r) => best(r)?.values).filter((v) => v !== undefined)]) {
+    if (!(keyOf(values) in cache)) todo.set(keyOf(values), values as Record<string, unknown>);
+  }
+  if (todo.size) {
+    opts.log?.(`final training of ${todo.size} models (${trainLimit} images, ${epochs} epochs)`);
+    const evaluator = makeEvaluator(finalConfig, opts);
+    try {
+      const info = await evaluator.prepare();
+      const template = getTemplate(config.template);
+      const templateOpts = { input: info.input, classes: info.classes, ...config.templateOptions };
+      const jobs = [...todo.entries()];
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < jobs.length; i = next++) {
+          const [key, values] = jobs[i];
+          const ir = template.instantiate(values, templateOpts);
+          const outcome = await evaluator.evaluate({ proposal: i, values, ir, fidelity: { epochs } }, opts.signal ?? new AbortController().signal);
+          cache[key] = qualityOf(outcome.metrics);
+          writeFileAtomic(file, JSON.stringify(cache, null, 2) + '\n');
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, opts.workers ?? 1) }, worker));
+    } finally {
+      await evaluator.close();
+    }
+  }
+  const runsScores: Record<string, number> = {};
+  for (const r of runs) {
+    const values = best(r)?.values;
+    if (values) runsScores[`${r.variant}-s${r.seed}`] = cache[keyOf(values)];
+  }
+  return { trainLimit, epochs, baseline: cache[keyOf(baseline.values)], runs: runsScores };
 }
 
 /** The baseline as the experiment measured it. */
