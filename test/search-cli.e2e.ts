@@ -112,3 +112,15 @@ test('--workers 2 evaluates in worker processes; a crashing evaluation is record
   expect(records.some((x) => x.status === 'failed' && /synthetic failure/.test(x.error ?? ''))).toBe(true);
   expect(records.some((x) => x.status === 'ok')).toBe(true);
 });
+
+test('--workers 2: an evaluation whose process dies (crash, out-of-memory kill) is recorded as failed and the search goes on', () => {
+  const out = path.join(dir, 'workers-die');
+  const r = cli(['search', '--config', write('d.json', { ...synthetic, constraints: [], budget: { episodes: 12 }, synthetic: { sleepSeconds: 0.02, exitEvery: 3 } }), '--out', out, '--workers', '2', '--json']);
+  expect(r.code).toBe(0);
+  const { records } = readJournal(path.join(out, 'journal.jsonl'));
+  expect(records.filter((x) => !x.skipped && x.cachedFrom === undefined)).toHaveLength(12);
+  const died = records.filter((x) => x.status === 'failed');
+  expect(died.length).toBeGreaterThan(0);
+  for (const x of died) expect(x.error).toMatch(/worker process died \(SIGKILL\)/);
+  expect(records.some((x) => x.status === 'ok')).toBe(true);
+});

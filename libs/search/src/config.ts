@@ -104,6 +104,7 @@ export const searchConfigSchema = z
         sleepSeconds: z.number().nonnegative().optional().describe('seconds each evaluation sleeps'),
         busySeconds: z.number().nonnegative().optional().describe('CPU seconds each evaluation spins'),
         failEvery: z.number().int().positive().optional().describe('about 1 in N configurations fails'),
+        exitEvery: z.number().int().positive().optional().describe('about 1 in N configurations kills its worker process (use with --workers)'),
       })
       .strict()
       .optional()

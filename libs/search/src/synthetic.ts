@@ -8,6 +8,8 @@ export interface SyntheticOptions {
   busySeconds?: number;
   /** Configurations whose hash modulo this is 0 throw (an evaluation that crashes). */
   failEvery?: number;
+  /** Configurations whose hash modulo this is 1 kill the evaluating process (a crash or an out-of-memory kill). */
+  exitEvery?: number;
 }
 
 /** Written by the busy loop so the arithmetic is not optimised away. */
@@ -42,6 +44,7 @@ export class SyntheticEvaluator implements Evaluator {
     const key = canonicalJson(job.values);
     const h = hash01(key);
     if (this.opts.failEvery && Math.floor(h * 1e6) % this.opts.failEvery === 0) throw new Error(`synthetic failure for ${key}`);
+    if (this.opts.exitEvery && Math.floor(h * 1e6) % this.opts.exitEvery === 1) process.kill(process.pid, 'SIGKILL');
     if (this.opts.busySeconds) {
       // CPU time, not wall time: like training, it takes longer when processes share a core.
       // Arithmetic between the clock reads keeps it in user space (getrusage is a system call).
