@@ -186,10 +186,13 @@ export class QueueEvaluator implements Evaluator {
     const w = this.waiters.get(id);
     if (!w || !this.conn) return;
     try {
+      // State first, then the job: a job read before it finished keeps a null return value
+      // even when getState() then says 'completed'.
+      const state = await this.conn.queue.getJobState(id);
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
       const job = await this.conn.queue.getJob(id);
       if (!job) return w.reject(new Error(`queue job ${id} was removed from Redis before it finished`));
-      const state = await job.getState();
-      if (state === 'completed' || state === 'failed') w.resolve(job);
+      w.resolve(job);
     } catch (e) {
       w.reject(this.connectionError(e));
     }
