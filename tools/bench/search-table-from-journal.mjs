@@ -11,6 +11,7 @@
 // algorithm "random" with a budget above the space size, on a custom template of a few slots):
 // configurations absent from the table count as failed evaluations.
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const METRICS = ['accuracy', 'mIoU', 'loss', 'latencyMs', 'latencyP90Ms', 'params', 'macs', 'trainSeconds', 'onnxBytes'];
@@ -47,6 +48,10 @@ for (const file of positionals) {
     rows.set(key, r.status === 'failed' ? { choice: r.config, metrics, error: r.error ?? 'failed' } : { choice: r.config, metrics });
   });
 }
-const table = { name: values.name, description: values.description ?? `from ${positionals.join(', ')}`, slots, rows: [...rows.values()] };
+// The run's own objective (config.json beside the first journal) is the table's default objective.
+const configFile = path.join(path.dirname(positionals[0]), 'config.json');
+const config = fs.existsSync(configFile) ? JSON.parse(fs.readFileSync(configFile, 'utf8')) : undefined;
+const objective = config ? { objectives: config.objectives, ...(config.constraints?.length ? { constraints: config.constraints } : {}) } : undefined;
+const table = { name: values.name, description: values.description ?? `from ${positionals.join(', ')}`, ...(objective ? { objective } : {}), slots, rows: [...rows.values()] };
 process.stdout.write(`{\n${Object.entries(table).filter(([k]) => k !== 'rows').map(([k, v]) => ` ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n')},\n "rows": [\n${table.rows.map((r) => '  ' + JSON.stringify(r)).join(',\n')}\n ]\n}\n`);
 console.error(`${table.rows.length} rows`);

@@ -17,7 +17,7 @@ import time
 
 CHECKPOINTS = [10, 25, 50, 100]
 MIN_REWARD = 0.0
-MAX_STEPS_PER_EVALUATION = 20
+MAX_STEPS_PER_EVALUATION = 200  # MAX_STEPS_PER_EVALUATION of libs/search/src/journal.ts
 
 
 def reward(objective, row):

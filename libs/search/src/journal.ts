@@ -58,6 +58,13 @@ export const isFullFidelity = (r: EvaluationRecord): boolean => !r.screen;
  */
 export const countsAgainstBudget = (r: EvaluationRecord): boolean => learnedFrom(r) && ((r.cachedFrom === undefined && !r.skipped) || r.promotedFrom !== undefined);
 
+/**
+ * Free episodes (a hard constraint failed on the cost model, or a cached result) are bounded to
+ * this many per evaluation of the budget. Large, because a pre-check costs milliseconds and some
+ * spaces are mostly infeasible (the inception space under a 20x size limit: 0.8% feasible).
+ */
+export const MAX_STEPS_PER_EVALUATION = 200;
+
 export interface JournalRead {
   records: EvaluationRecord[];
   /** A half-written last line (a crash during append) was found and ignored. */

@@ -4,18 +4,13 @@ import { createAgent, type Agent } from '@marl-hpo/agents';
 import { writeFileAtomic } from './atomic';
 import { ConfigError, type SearchConfig } from './config';
 import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
-import { countsAgainstBudget as costly, isFullFidelity as isFull, JournalWriter, learnedFrom, readJournal, type EvaluationRecord, type Fidelity } from './journal';
+import { countsAgainstBudget as costly, isFullFidelity as isFull, JournalWriter, MAX_STEPS_PER_EVALUATION, learnedFrom, readJournal, type EvaluationRecord, type Fidelity } from './journal';
 import { paretoFront, qualityOf } from './pareto';
 import { computeReward, MIN_REWARD, violatedConstraints, type Metrics, type RewardSpec } from './reward';
 import { RunDir } from './run-dir';
 
 /** Agents plan their exploration over this many episodes when the budget is wall-clock only. */
 const DEFAULT_AGENT_BUDGET = 100;
-/**
- * Episodes that cost nothing (a hard constraint failed on the cost model, or a cached result)
- * do not count against the episode budget; this bounds them, for spaces that are mostly infeasible.
- */
-const MAX_STEPS_PER_EPISODE = 20;
 
 export interface SearchOptions {
   /** The run folder, e.g. runs/<name>. */
@@ -134,7 +129,7 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
   const timeUp = () => config.budget.seconds !== undefined && (Date.now() - started) / 1000 >= config.budget.seconds;
   // Nothing left to learn once every configuration has a result at full fidelity.
   const exhausted = () => [...cache.values()].filter(isFull).length >= spaceSize(space);
-  const budgetLeft = () => !exhausted() && (total === undefined || (episodes + openProposals < total && steps + openProposals < total * MAX_STEPS_PER_EPISODE));
+  const budgetLeft = () => !exhausted() && (total === undefined || (episodes + openProposals < total && steps + openProposals < total * MAX_STEPS_PER_EVALUATION));
   let baselineWanted = config.baseline && !records.some((r) => r.baseline);
 
   const nextProposal = (): Task => {

@@ -7,13 +7,12 @@
  *   model before training) are free, up to MAX_STEPS_PER_EVALUATION proposals per evaluation.
  */
 import { algorithms as allAlgorithms, createAgent, type Algorithm } from '@marl-hpo/agents';
+import { MAX_STEPS_PER_EVALUATION } from '../journal';
 import { computeReward, MIN_REWARD, violatedConstraints, type RewardSpec } from '../reward';
 import { meanCi, median, type MeanCi } from './stats';
 import { BenchTableError, configKey, type BenchTable } from './table';
 
 export const DEFAULT_CHECKPOINTS = [10, 25, 50, 100];
-/** The search's bound on free proposals (MAX_STEPS_PER_EPISODE in search.ts). */
-export const MAX_STEPS_PER_EVALUATION = 20;
 export type Accounting = 'episodes' | 'evaluations';
 
 export interface SearchBenchOptions {
