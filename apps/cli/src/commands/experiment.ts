@@ -4,13 +4,14 @@ import { intFlag, UsageError, type Command } from '../cli';
 
 export const experiment: Command = {
   path: ['experiment'],
-  usage: `experiment <${experimentPresets.map((p) => p.name).join('|')}> [--budget N] [--seeds N] [--algorithms marl,random,...] [--multi-fidelity] [--tiny] [--workers N] [--out dir] [--json]`,
+  usage: `experiment <${experimentPresets.map((p) => p.name).join('|')}> [--budget N] [--seeds N] [--algorithms marl,random,...] [--multi-fidelity] [--no-final] [--tiny] [--workers N] [--out dir] [--json]`,
   summary: "Reproduce the method's headline: baseline vs marl and the baselines, same budget and seeds; writes results.md",
   options: {
     budget: { type: 'string' },
     seeds: { type: 'string' },
     algorithms: { type: 'string' },
     'multi-fidelity': { type: 'boolean' },
+    'no-final': { type: 'boolean' },
     tiny: { type: 'boolean' },
     workers: { type: 'string' },
     out: { type: 'string' },
@@ -30,6 +31,7 @@ export const experiment: Command = {
         algorithms: typeof values['algorithms'] === 'string' ? values['algorithms'].split(',').map((a) => a.trim()) : undefined,
         multiFidelity: values['multi-fidelity'] === true,
         tiny: values['tiny'] === true,
+        final: values['no-final'] !== true,
         workers: intFlag(values, 'workers', 1, 1),
         workerScript: path.join(__dirname, 'eval.worker.js'),
         signal: ac.signal,

@@ -44,3 +44,13 @@ test('an experiment trains the baseline once, runs every algorithm and seed, and
 test('an unknown experiment is a user error listing the known ones', async () => {
   await expect(runExperiment('resnet-imagenet', { out: os.tmpdir() })).rejects.toThrow("unknown experiment 'resnet-imagenet' (experiments: vgg-fmnist, inception-fmnist, unet-shapes)");
 });
+
+test('--no-final skips the final training and leaves its columns empty', async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'experiment-'));
+  const summary = await runExperiment('vgg-fmnist', { out, synthetic: true, budget: 3, seeds: 1, algorithms: ['random'], final: false });
+  expect(fs.existsSync(path.join(out, 'final.json'))).toBe(false);
+  expect(summary.variants[0].finalQuality.n).toBe(0);
+  const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
+  expect(md).toMatch(/No final training/);
+  expect(md).toMatch(/\| random \| 1 \|( [^|]+ \|){7} - \|/);
+});

@@ -20,6 +20,8 @@ export interface ExperimentOptions {
   multiFidelity?: boolean;
   /** A minute-long version for CI: little data, one epoch, tiny budget. */
   tiny?: boolean;
+  /** Retrain the baseline and each best model with the preset's final settings (default true; the longest step for big baselines). */
+  final?: boolean;
   workers?: number;
   workerScript?: string;
   /** Replace training by the synthetic evaluator (tests of the experiment machinery). */
@@ -85,7 +87,10 @@ export async function runExperiment(name: string, opts: ExperimentOptions): Prom
       runs.push({ variant: v.label, seed, records: readJournal(path.join(out, 'journal.jsonl')).records, wallSeconds, budget });
     }
   }
-  const finals = await retrainFinal(preset, parseConfig({ ...withSynthetic(preset.config(b, tiny)), budget: { episodes: 1 } }), baseline, runs, tiny, opts);
+  const finals =
+    opts.final === false
+      ? { ...preset.final(tiny), baseline: NaN, runs: {} }
+      : await retrainFinal(preset, parseConfig({ ...withSynthetic(preset.config(b, tiny)), budget: { episodes: 1 } }), baseline, runs, tiny, opts);
   const summary = summarizeExperiment(preset, baseline, runs, finals);
   writeFileAtomic(path.join(opts.out, 'results.json'), JSON.stringify(summary, null, 2) + '\n');
   writeFileAtomic(path.join(opts.out, 'results.md'), summary.markdown);

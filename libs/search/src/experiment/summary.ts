@@ -131,14 +131,16 @@ function toMarkdown(s: Omit<ExperimentSummary, 'markdown'>): string {
     '',
     `Baseline: ${q} ${qualityOf(b).toFixed(4)}, ${b.params.toLocaleString('en-US')} parameters, ${b.macs?.toLocaleString('en-US')} MACs, latency p50 ${b.latencyMs.toFixed(3)} ms (ort-cpu, 1 thread), training ${b.trainSeconds?.toFixed(1)} s.`,
     '',
-    `Final training (${s.final.trainLimit} images, ${s.final.epochs} epochs) of the baseline and of each search's best model: baseline ${q} ${s.final.baseline.toFixed(4)}.`,
+    Number.isNaN(s.final.baseline)
+      ? 'No final training (run with --no-final): the "final" columns are empty.'
+      : `Final training (${s.final.trainLimit} images, ${s.final.epochs} epochs) of the baseline and of each search's best model: baseline ${q} ${s.final.baseline.toFixed(4)}.`,
     '',
     `Goal: ${s.goal}. The search maximises the reward (objectives of the config), not accuracy alone. "search" columns use the search's short training; "final" ones the final training. Values are mean ± 95% CI over seeds; ratios are against the baseline.`,
     '',
     `| algorithm | runs | best reward (search) | best ${q} (search) | ${q} (final) | size (x smaller) | latency (x baseline) | train time (x baseline) | goal (search) | goal (final) | evals to goal | evals to near-best | search train s | search wall s |`,
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...s.variants.map((v) =>
-      `| ${v.variant} | ${v.runs} | ${f(v.bestReward, 4)} | ${f(v.quality, 4)} | ${f(v.finalQuality, 4)} | ${f(v.sizeRatio, 1)} | ${f(v.latencyRatio, 3)} | ${f(v.trainTimeRatio, 3)} | ${v.reachedGoal}/${v.runs} | ${v.reachedGoalFinal}/${v.runs} | ${f(v.evalsToGoal, 1)} | ${f(v.evalsToNearBest, 1)} | ${f(v.searchTrainSeconds, 0)} | ${f(v.searchWallSeconds, 0)} |`,
+      `| ${v.variant} | ${v.runs} | ${f(v.bestReward, 4)} | ${f(v.quality, 4)} | ${f(v.finalQuality, 4)} | ${f(v.sizeRatio, 1)} | ${f(v.latencyRatio, 3)} | ${f(v.trainTimeRatio, 3)} | ${v.reachedGoal}/${v.runs} | ${Number.isNaN(s.final.baseline) ? '-' : `${v.reachedGoalFinal}/${v.runs}`} | ${f(v.evalsToGoal, 1)} | ${f(v.evalsToNearBest, 1)} | ${f(v.searchTrainSeconds, 0)} | ${f(v.searchWallSeconds, 0)} |`,
     ),
     '',
     `Every search had ${s.variants[0]?.evaluations.mean ?? 0} evaluations. "Evals to near-best": evaluations until a model (within the constraints) whose search ${q} is at least ${s.nearBestBar.toFixed(4)}, the best any run found minus 2 points (budget + 1 when never).`,
