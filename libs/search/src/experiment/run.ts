@@ -72,18 +72,27 @@ export async function runExperiment(name: string, opts: ExperimentOptions): Prom
       });
       const out = path.join(opts.out, 'runs', label);
       const resume = fs.existsSync(path.join(out, 'journal.jsonl'));
+      // Wall time over every session of the run: saved after each episode, so a killed session counts too.
+      const timing = path.join(out, 'experiment.json');
+      const previous = fs.existsSync(timing) ? (JSON.parse(fs.readFileSync(timing, 'utf8')) as { wallSeconds: number }).wallSeconds : 0;
       const started = Date.now();
+      const elapsed = () => previous + (Date.now() - started) / 1000;
+      const saveWall = () => writeFileAtomic(timing, JSON.stringify({ wallSeconds: elapsed() }) + '\n');
       const evaluator = makeEvaluator(config, opts);
       try {
-        await runSearch(config, { out, resume, workers: opts.workers, evaluator, signal: opts.signal, onEpisode: (e) => opts.onEpisode?.(label, e) });
+        await runSearch(config, {
+          out, resume, workers: opts.workers, evaluator, signal: opts.signal,
+          onEpisode: (e) => {
+            saveWall();
+            opts.onEpisode?.(label, e);
+          },
+        });
       } finally {
         await evaluator.close();
       }
       if (opts.signal?.aborted) throw Object.assign(new Error(`experiment interrupted during ${label}; run it again to resume`), { userError: true });
-      const timing = path.join(out, 'experiment.json');
-      const previous = fs.existsSync(timing) ? (JSON.parse(fs.readFileSync(timing, 'utf8')) as { wallSeconds: number }).wallSeconds : 0;
-      const wallSeconds = previous + (Date.now() - started) / 1000;
-      writeFileAtomic(timing, JSON.stringify({ wallSeconds }) + '\n');
+      const wallSeconds = elapsed();
+      saveWall();
       runs.push({ variant: v.label, seed, records: readJournal(path.join(out, 'journal.jsonl')).records, wallSeconds, budget });
     }
   }

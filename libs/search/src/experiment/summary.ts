@@ -119,7 +119,7 @@ export function summarizeExperiment(preset: ExperimentPreset, baseline: Baseline
   return { ...summary, markdown: toMarkdown(summary) };
 }
 
-const f = (s: Stat, digits = 3) => (Number.isFinite(s.mean) ? `${s.mean.toFixed(digits)}${s.n > 1 ? ` ± ${s.ci95.toFixed(digits)}` : ''}` : '-');
+const f = (s: Stat, digits = 3) => (s.n > 0 && Number.isFinite(s.mean) ? `${s.mean.toFixed(digits)}${s.n > 1 ? ` ± ${s.ci95.toFixed(digits)}` : ''}` : '-');
 
 function toMarkdown(s: Omit<ExperimentSummary, 'markdown'>): string {
   const b = s.baseline.metrics;
