@@ -8,7 +8,7 @@ import { createEvaluator } from '../evaluators';
 import { readJournal } from '../journal';
 import { runSearch, type EpisodeEvent } from '../search';
 import { presets, type BaselineMetrics, type ExperimentPreset } from './presets';
-import { summarizeExperiment, type ExperimentSummary, type RunSummary } from './summary';
+import { bestOf, qualityOf, summarizeExperiment, type ExperimentSummary, type RunSummary } from './summary';
 
 export interface ExperimentOptions {
   out: string;
@@ -118,8 +118,6 @@ export interface FinalScores {
   runs: Record<string, number>;
 }
 
-const qualityOf = (m: Record<string, number | undefined>) => m['accuracy'] ?? m['mIoU'] ?? NaN;
-
 /**
  * Retrains the baseline and every run's best configuration with the preset's final settings
  * (in parallel on the experiment's workers); cached in <out>/final.json by configuration.
@@ -132,9 +130,8 @@ async function retrainFinal(preset: ExperimentPreset, config: SearchConfig, base
   const file = path.join(opts.out, 'final.json');
   const cache: Record<string, number> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
   const keyOf = (values: unknown) => canonicalJson({ values, dataset: finalConfig.dataset, trainer: finalConfig.trainer, templateOptions: config.templateOptions, synthetic: config.synthetic ?? null });
-  const best = (run: RunSummary) => run.records.filter((r) => r.status === 'ok' && !r.screen).sort((a, b) => b.reward - a.reward || a.episode - b.episode)[0];
   const todo = new Map<string, Record<string, unknown>>();
-  for (const values of [baseline.values, ...runs.map((r) => best(r)?.values).filter((v) => v !== undefined)]) {
+  for (const values of [baseline.values, ...runs.map((r) => bestOf(r.records)?.values).filter((v) => v !== undefined)]) {
     if (!(keyOf(values) in cache)) todo.set(keyOf(values), values as Record<string, unknown>);
   }
   if (todo.size) {
@@ -162,7 +159,7 @@ async function retrainFinal(preset: ExperimentPreset, config: SearchConfig, base
   }
   const runsScores: Record<string, number> = {};
   for (const r of runs) {
-    const values = best(r)?.values;
+    const values = bestOf(r.records)?.values;
     if (values) runsScores[`${r.variant}-s${r.seed}`] = cache[keyOf(values)];
   }
   return { trainLimit, epochs, baseline: cache[keyOf(baseline.values)], runs: runsScores };

@@ -63,9 +63,11 @@ function stat(xs: number[]): Stat {
   return { mean, ci95: n > 1 ? (1.96 * sd) / Math.sqrt(n) : 0, n };
 }
 
-const qualityOf = (m: EvaluationRecord['metrics']) => m.accuracy ?? m.mIoU ?? NaN;
+/** Accuracy (classification) or mIoU (segmentation). */
+export const qualityOf = (m: EvaluationRecord['metrics']) => m.accuracy ?? m.mIoU ?? NaN;
 
-function bestOf(records: EvaluationRecord[]): EvaluationRecord | undefined {
+/** The run's best model at full fidelity: highest reward, the earliest on ties. */
+export function bestOf(records: EvaluationRecord[]): EvaluationRecord | undefined {
   let best: EvaluationRecord | undefined;
   for (const r of records) if (r.status === 'ok' && isFullFidelity(r) && (!best || r.reward > best.reward)) best = r;
   return best;
@@ -124,6 +126,7 @@ const f = (s: Stat, digits = 3) => (s.n > 0 && Number.isFinite(s.mean) ? `${s.me
 function toMarkdown(s: Omit<ExperimentSummary, 'markdown'>): string {
   const b = s.baseline.metrics;
   const q = b.accuracy !== undefined ? 'accuracy' : 'mIoU';
+  const finalSkipped = Number.isNaN(s.final.baseline);
   const lines = [
     `## ${s.experiment}`,
     '',
@@ -131,7 +134,7 @@ function toMarkdown(s: Omit<ExperimentSummary, 'markdown'>): string {
     '',
     `Baseline: ${q} ${qualityOf(b).toFixed(4)}, ${b.params.toLocaleString('en-US')} parameters, ${b.macs?.toLocaleString('en-US')} MACs, latency p50 ${b.latencyMs.toFixed(3)} ms (ort-cpu, 1 thread), training ${b.trainSeconds?.toFixed(1)} s.`,
     '',
-    Number.isNaN(s.final.baseline)
+    finalSkipped
       ? 'No final training (run with --no-final): the "final" columns are empty.'
       : `Final training (${s.final.trainLimit} images, ${s.final.epochs} epochs) of the baseline and of each search's best model: baseline ${q} ${s.final.baseline.toFixed(4)}.`,
     '',
@@ -140,7 +143,7 @@ function toMarkdown(s: Omit<ExperimentSummary, 'markdown'>): string {
     `| algorithm | runs | best reward (search) | best ${q} (search) | ${q} (final) | size (x smaller) | latency (x baseline) | train time (x baseline) | goal (search) | goal (final) | evals to goal | evals to near-best | search train s | search wall s |`,
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...s.variants.map((v) =>
-      `| ${v.variant} | ${v.runs} | ${f(v.bestReward, 4)} | ${f(v.quality, 4)} | ${f(v.finalQuality, 4)} | ${f(v.sizeRatio, 1)} | ${f(v.latencyRatio, 3)} | ${f(v.trainTimeRatio, 3)} | ${v.reachedGoal}/${v.runs} | ${Number.isNaN(s.final.baseline) ? '-' : `${v.reachedGoalFinal}/${v.runs}`} | ${f(v.evalsToGoal, 1)} | ${f(v.evalsToNearBest, 1)} | ${f(v.searchTrainSeconds, 0)} | ${f(v.searchWallSeconds, 0)} |`,
+      `| ${v.variant} | ${v.runs} | ${f(v.bestReward, 4)} | ${f(v.quality, 4)} | ${f(v.finalQuality, 4)} | ${f(v.sizeRatio, 1)} | ${f(v.latencyRatio, 3)} | ${f(v.trainTimeRatio, 3)} | ${v.reachedGoal}/${v.runs} | ${finalSkipped ? '-' : `${v.reachedGoalFinal}/${v.runs}`} | ${f(v.evalsToGoal, 1)} | ${f(v.evalsToNearBest, 1)} | ${f(v.searchTrainSeconds, 0)} | ${f(v.searchWallSeconds, 0)} |`,
     ),
     '',
     `Every search had ${s.variants[0]?.evaluations.mean ?? 0} evaluations. "Evals to near-best": evaluations until a model (within the constraints) whose search ${q} is at least ${s.nearBestBar.toFixed(4)}, the best any run found minus 2 points (budget + 1 when never).`,
