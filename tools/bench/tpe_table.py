@@ -142,6 +142,28 @@ def random_search_figures(hits, pool, budget, with_replacement):
     return {'evalsToTop1pct': med, 'top1pctReached': 1 - miss}
 
 
+def random_equivalent_evals(values, target, with_replacement, cap):
+    """Evaluations uniform random search needs for an expected best reward of target (see run.ts):
+    P(best of n <= k-th smallest) is (k/N)^n with replacement, C(k, n) / C(N, n) without."""
+    v = sorted(values)
+    big_n = len(v)
+    previous = None
+    for n in range(1, (cap if with_replacement else min(cap, big_n)) + 1):
+        if with_replacement:
+            below = [(k / big_n) ** n for k in range(big_n + 1)]
+        else:
+            log_all = math.lgamma(big_n + 1) - math.lgamma(big_n - n + 1)
+            below = [math.exp(math.lgamma(k + 1) - math.lgamma(k - n + 1) - log_all) if k >= n else 0.0 for k in range(big_n + 1)]
+        expected = sum(v[k - 1] * (below[k] - below[k - 1]) for k in range(1, big_n + 1))
+        if expected >= target - 1e-12:
+            return n if n == 1 or expected == previous else n - 1 + (target - previous) / (expected - previous)
+        previous = expected
+    return None
+
+
+RANDOM_EQUIVALENT_CAP = 20  # RANDOM_EQUIVALENT_CAP of libs/search/src/bench/run.ts
+
+
 def table_rewards(table, objective):
     return {tuple(r['choice']): reward(objective, r) for r in table['rows']}
 
@@ -185,6 +207,11 @@ def run_tpe(table, objective, budget, repeats, seed, startup, multivariate, acco
     seconds = time.perf_counter() - start
     result = {'options': {'n_startup_trials': startup, 'multivariate': multivariate, 'optuna': optuna.__version__}}
     result.update(summarize(traces, budget, optimum, threshold))
+    drawable = size if accounting == 'episodes' else size - len(free)
+    pool = [v for c, v in rewards.items() if accounting == 'episodes' or c not in free]
+    pool += [MIN_REWARD] * (drawable - len(pool))
+    result['randomEquivalentEvals'] = random_equivalent_evals(pool, result['bestReward'][str(budget)]['mean'],
+                                                              accounting == 'episodes', RANDOM_EQUIVALENT_CAP * budget)
     result.update({'distinctConfigs': distinct / repeats, 'proposals': proposals / repeats, 'seconds': seconds})
     return {
         'table': table['name'], 'configurations': size, 'rows': len(table['rows']), 'objective': objective,
@@ -213,7 +240,9 @@ def main():
     if a.check:
         req = json.load(sys.stdin)
         rewards = [reward(req['objective'], r) for r in req['table']['rows']]
-        print(json.dumps({'rewards': rewards, 'summary': summarize(req['traces'], req['budget'], req['optimum'], req['threshold'])}))
+        equivalents = [random_equivalent_evals(q['values'], q['target'], q['withReplacement'], q['cap']) for q in req.get('pools', [])]
+        print(json.dumps({'rewards': rewards, 'summary': summarize(req['traces'], req['budget'], req['optimum'], req['threshold']),
+                          'randomEquivalents': equivalents}))
         return
     if not a.table:
         p.error('--table is required')

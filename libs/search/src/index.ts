@@ -15,7 +15,7 @@ export {
   type TargetObjective,
 } from './reward';
 export { loadTable, parseTable, BenchTableError, type BenchTable } from './bench/table';
-export { runSearchBench, tableRewards, summarize, DEFAULT_CHECKPOINTS, type AlgorithmResult, type SearchBenchOptions, type SearchBenchResult } from './bench/run';
+export { runSearchBench, tableRewards, summarize, DEFAULT_CHECKPOINTS, RANDOM_EQUIVALENT_CAP, type AlgorithmResult, type SearchBenchOptions, type SearchBenchResult } from './bench/run';
 export { ConfigError, parseConfig, readConfigFile, configJsonSchema, searchConfigSchema, type SearchConfig, type SearchConfigInput } from './config';
 export { readJournal, JournalError, learnedFrom, isFullFidelity, countsAgainstBudget, type EvaluationRecord, type Fidelity, type JournalRead } from './journal';
 export { paretoFront, qualityOf, type ParetoPoint } from './pareto';

@@ -1,5 +1,5 @@
 import { algorithms as allAlgorithms, type Algorithm } from '@marl-hpo/agents';
-import { loadTable, parseRewardSpec, runSearchBench } from '@marl-hpo/search';
+import { loadTable, parseRewardSpec, RANDOM_EQUIVALENT_CAP, runSearchBench } from '@marl-hpo/search';
 import { intFlag, jsonFlag, table, UsageError, type Command } from '../cli';
 
 export const benchSearch: Command = {
@@ -56,7 +56,7 @@ export const benchSearch: Command = {
     io.out(`${result.repeats} repeats of ${result.budget} ${result.accounting}, seed ${result.seed}; best reward: mean (95% CI half-width)\n`);
     io.out(
       table(
-        ['algorithm', ...cps.map((c) => `best@${c}`), `regret@${result.budget}`, 'evalsToTop1pct', 'reached'],
+        ['algorithm', ...cps.map((c) => `best@${c}`), `regret@${result.budget}`, 'evalsToTop1pct', 'reached', 'random-equivalent evals'],
         Object.entries(result.results).map(([a, r]) => [
           a,
           ...cps.map((c) => {
@@ -66,6 +66,7 @@ export const benchSearch: Command = {
           r.regret[String(result.budget)].mean.toFixed(4),
           r.evalsToTop1pct,
           `${Math.round(r.top1pctReached * 100)}%`,
+          r.randomEquivalentEvals === null ? `> ${RANDOM_EQUIVALENT_CAP * result.budget}` : r.randomEquivalentEvals.toFixed(1),
         ]),
       ),
     );

@@ -1,5 +1,5 @@
 import { parseRewardSpec } from '../reward';
-import { randomSearchFigures, runSearchBench, summarize } from './run';
+import { randomEquivalentEvals, randomSearchFigures, runSearchBench, summarize } from './run';
 import { meanCi, median, t975 } from './stats';
 import { smallTable } from './fixtures';
 import { parseTable, type BenchTable } from './table';
@@ -43,6 +43,19 @@ describe('statistics', () => {
     expect(randomSearchFigures(1, 100, 100, false)).toEqual({ evalsToTop1pct: 50, top1pctReached: 1 });
     expect(randomSearchFigures(2, 4, 2, false).top1pctReached).toBeCloseTo(1 - (2 / 4) * (1 / 3), 12);
     expect(randomSearchFigures(2, 4, 3, false).top1pctReached).toBe(1);
+  });
+
+  it('randomEquivalentEvals: expected best of n draws, inverted and interpolated', () => {
+    // With replacement from {0, 1}: E[best of 1] = 0.5, of 2 = 0.75, of 3 = 0.875.
+    expect(randomEquivalentEvals([1, 0], 0.75, true, 10)).toBeCloseTo(2, 12);
+    expect(randomEquivalentEvals([1, 0], 0.625, true, 10)).toBeCloseTo(1.5, 12);
+    expect(randomEquivalentEvals([1, 0], 0.8125, true, 10)).toBeCloseTo(2.5, 12);
+    expect(randomEquivalentEvals([1, 0], 0.2, true, 10)).toBe(1); // worse than one draw
+    expect(randomEquivalentEvals([1, 0], 1, true, 10)).toBeNull(); // only in the limit
+    // Without replacement from {0, 1, 2}: E[best of 2] = (1 + 2 + 2) / 3, of 3 = 2.
+    expect(randomEquivalentEvals([2, 0, 1], 5 / 3, false, 10)).toBeCloseTo(2, 12);
+    expect(randomEquivalentEvals([2, 0, 1], 2, false, 10)).toBeCloseTo(3, 12);
+    expect(randomEquivalentEvals([2, 0, 1], 2, false, 2)).toBeNull();
   });
 });
 
@@ -122,5 +135,14 @@ describe('runSearchBench', () => {
     const q = 1 - (216 * 215 * 214) / (256 * 255 * 254);
     expect(e.randomSearchTheory.top1pctReached).toBeCloseTo(q, 12);
     expect(Math.abs(e.results.random.top1pctReached - q)).toBeLessThan(4 * Math.sqrt((q * (1 - q)) / repeats));
+  });
+
+  it('random search is worth its own budget in random-equivalent evaluations; a searcher that learns, more', () => {
+    for (const accounting of ['episodes', 'evaluations'] as const) {
+      const r = runSearchBench(table, { ...opts, algorithms: ['random', 'marl'], budget: 20, repeats: 600, accounting });
+      expect(r.results.random.randomEquivalentEvals).toBeGreaterThan(20 * 0.85);
+      expect(r.results.random.randomEquivalentEvals).toBeLessThan(20 * 1.15);
+      expect(r.results.marl.randomEquivalentEvals).toBeGreaterThan(r.results.random.randomEquivalentEvals!);
+    }
   });
 });

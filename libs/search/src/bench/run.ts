@@ -41,6 +41,12 @@ export interface AlgorithmResult {
   evalsToTop1pct: number;
   /** Fraction of repeats that reached the top 1% within the budget. */
   top1pctReached: number;
+  /**
+   * Evaluations uniform random search needs, in expectation, to reach this algorithm's mean
+   * best reward at the budget (exact, randomEquivalentEvals): above the budget means fewer
+   * evaluations than random search for the same result. null beyond RANDOM_EQUIVALENT_CAP x budget.
+   */
+  randomEquivalentEvals: number | null;
   /** Mean number of distinct configurations proposed. */
   distinctConfigs: number;
   /** Mean number of proposals (equals the budget with 'episodes' accounting). */
@@ -85,7 +91,7 @@ export function checkpointsFor(budget: number): number[] {
  * evaluation in order; a trace shorter than the budget (the search stopped early) keeps its
  * best reward for the remaining checkpoints.
  */
-export function summarize(traces: number[][], budget: number, optimum: number, threshold: number): Omit<AlgorithmResult, 'options' | 'seconds' | 'distinctConfigs' | 'proposals'> {
+export function summarize(traces: number[][], budget: number, optimum: number, threshold: number): Omit<AlgorithmResult, 'options' | 'seconds' | 'distinctConfigs' | 'proposals' | 'randomEquivalentEvals'> {
   const cps = checkpointsFor(budget);
   const best = traces.map((trace) => {
     let b = MIN_REWARD;
@@ -122,6 +128,31 @@ export function randomSearchFigures(hits: number, pool: number, budget: number, 
   return { evalsToTop1pct: median, top1pctReached: 1 - miss };
 }
 
+/**
+ * Evaluations uniform random search needs for an expected best reward of `target`: exact
+ * order statistics over `values`, the rewards of every configuration it can draw (with
+ * replacement for 'episodes' accounting, without for 'evaluations'), linear between whole
+ * numbers, at least 1; null when `cap` evaluations fall short.
+ */
+export function randomEquivalentEvals(values: readonly number[], target: number, withReplacement: boolean, cap: number): number | null {
+  const v = [...values].sort((a, b) => a - b);
+  const N = v.length;
+  // below[k]: probability that all n draws are among the k smallest values.
+  const below = new Float64Array(N + 1).fill(1);
+  let previous = -Infinity;
+  for (let n = 1; n <= (withReplacement ? cap : Math.min(cap, N)); n++) {
+    for (let k = 0; k <= N; k++) below[k] *= withReplacement ? k / N : Math.max(0, (k - (n - 1)) / (N - (n - 1)));
+    let expected = 0;
+    for (let k = 1; k <= N; k++) expected += v[k - 1] * (below[k] - below[k - 1]);
+    if (expected >= target - 1e-12) return n === 1 || expected === previous ? n : n - 1 + (target - previous) / (expected - previous);
+    previous = expected;
+  }
+  return null;
+}
+
+/** Where randomEquivalentEvals gives up, in multiples of the budget. */
+export const RANDOM_EQUIVALENT_CAP = 20;
+
 export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): SearchBenchResult {
   const { budget, repeats, seed, objective } = opts;
   const accounting = opts.accounting ?? 'episodes';
@@ -137,6 +168,10 @@ export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): Sea
   const threshold = sorted[topRows - 1];
   const space = { slots: table.slots };
   const configurations = table.slots.reduce((n, s) => n * s.choices.length, 1);
+  // What uniform random search draws from: every configuration, or with 'evaluations' those the cost model lets through.
+  const drawable = accounting === 'episodes' ? configurations : configurations - prechecked.size;
+  const drawn = [...rewards].filter(([key]) => accounting === 'episodes' || !prechecked.has(key)).map(([, r]) => r);
+  const pool = [...drawn, ...new Array<number>(drawable - drawn.length).fill(MIN_REWARD)];
   const results: Record<string, AlgorithmResult> = {};
   for (const algorithm of opts.algorithms) {
     const start = process.hrtime.bigint();
@@ -164,7 +199,9 @@ export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): Sea
       proposals += steps;
     }
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    results[algorithm] = { options, ...summarize(traces, budget, optimum, threshold), distinctConfigs: distinct / repeats, proposals: proposals / repeats, seconds };
+    const figures = summarize(traces, budget, optimum, threshold);
+    const equivalent = randomEquivalentEvals(pool, figures.bestReward[String(budget)].mean, accounting === 'episodes', RANDOM_EQUIVALENT_CAP * budget);
+    results[algorithm] = { options, ...figures, randomEquivalentEvals: equivalent, distinctConfigs: distinct / repeats, proposals: proposals / repeats, seconds };
     opts.onAlgorithm?.(algorithm, seconds);
   }
   return {
@@ -181,7 +218,7 @@ export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): Sea
     checkpoints: checkpointsFor(budget),
     randomSearchTheory: randomSearchFigures(
       [...rewards.values()].filter((r) => r >= threshold).length,
-      accounting === 'episodes' ? configurations : configurations - prechecked.size,
+      drawable,
       budget,
       accounting === 'episodes',
     ),

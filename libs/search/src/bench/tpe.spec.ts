@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { computeReward, parseRewardSpec } from '../reward';
-import { runSearchBench, summarize } from './run';
+import { randomEquivalentEvals, runSearchBench, summarize } from './run';
 import { smallTable } from './fixtures';
 import { parseTable, type BenchTable } from './table';
 
@@ -54,9 +54,15 @@ test('the Python reward and statistics equal the TypeScript ones', () => {
   let s = 5;
   const traces = Array.from({ length: 7 }, (_, i) => Array.from({ length: i === 3 ? 12 : 30 }, () => rewards[(s = (s * 31 + 7) % 60)]));
   const [budget, optimum, threshold] = [30, Math.max(...rewards), [...rewards].sort((a, b) => b - a)[2]];
-  const py = JSON.parse(python(['--check'], JSON.stringify({ table, objective, traces, budget, optimum, threshold })));
+  const pools = [true, false].flatMap((withReplacement) => [0.3, 0.6, 0.8, 0.95, 1].map((f) => ({ values: rewards, target: f * optimum, withReplacement, cap: 40 })));
+  const py = JSON.parse(python(['--check'], JSON.stringify({ table, objective, traces, budget, optimum, threshold, pools })));
   expectClose(py.rewards, rewards, 'rewards');
   expectClose(py.summary, summarize(traces, budget, optimum, threshold), 'summary');
+  // Python uses log-gamma binomials, TypeScript running products: equal to rounding.
+  const ours = pools.map((q) => randomEquivalentEvals(q.values, q.target, q.withReplacement, q.cap));
+  expect(ours.filter((x) => x !== null && x > 1.5).length).toBeGreaterThan(4);
+  expect(ours.filter((x) => x === null).length).toBeGreaterThan(0);
+  ours.forEach((x, i) => (x === null ? expect(py.randomEquivalents[i]).toBeNull() : expect(py.randomEquivalents[i]).toBeCloseTo(x, 8)));
 });
 
 test('tpe_table.py runs Optuna TPE and prints the JSON of bench search', () => {
