@@ -1,3 +1,4 @@
+import { randomEquivalentEvals, RANDOM_EQUIVALENT_CAP } from '../bench/run';
 import { countsAgainstBudget, isFullFidelity, type EvaluationRecord } from '../journal';
 import type { ExperimentPreset } from './presets';
 import type { BaselineResult, FinalScores } from './run';
@@ -39,6 +40,13 @@ export interface VariantSummary {
   reachedGoalFinal: number;
   /** Evaluations until a model within 2 points of the best quality any run of the experiment found (budget + 1 when none). */
   evalsToNearBest: Stat;
+  /**
+   * Evaluations random search needs, in expectation, to reach this variant's mean best reward
+   * (and the ends of its 95% CI): the expected best of n draws from every costly evaluation of
+   * the experiment's random runs (seeds pooled), inverted. An estimate from that sample;
+   * Each null when beyond `cap` evaluations; the whole field null where random search did not run.
+   */
+  randomEquivalentEvals: { mean: number | null; low: number | null; high: number | null; cap: number } | null;
   /** Training seconds summed over the search (its compute cost). */
   searchTrainSeconds: Stat;
   searchWallSeconds: Stat;
@@ -77,6 +85,14 @@ export function summarizeExperiment(preset: ExperimentPreset, baseline: Baseline
   const b = baseline.metrics;
   const bestQualities = runs.flatMap((run) => bestOf(run.records)?.metrics ?? []).map(qualityOf);
   const nearBestBar = Math.max(...bestQualities) - 0.02;
+  // What uniform random search draws: its runs' costly evaluations (failures score 0), all seeds.
+  const randomPool = runs.filter((r) => r.variant === 'random').flatMap((r) => r.records.filter((e) => countsAgainstBudget(e) && isFullFidelity(e)).map((e) => e.reward));
+  const randomEquivalents = (reward: Stat, budget: number): VariantSummary['randomEquivalentEvals'] => {
+    if (!randomPool.length || reward.n === 0) return null;
+    const cap = RANDOM_EQUIVALENT_CAP * budget;
+    const at = (target: number) => randomEquivalentEvals(randomPool, target, true, cap);
+    return { mean: at(reward.mean), low: at(reward.mean - reward.ci95), high: at(reward.mean + reward.ci95), cap };
+  };
   const withQuality = (m: EvaluationRecord['metrics'], q: number) => ({ ...m, ...(m.accuracy !== undefined ? { accuracy: q } : { mIoU: q }) });
   const variants = [...new Set(runs.map((r) => r.variant))].map((variant): VariantSummary => {
     const mine = runs.filter((r) => r.variant === variant);
@@ -99,10 +115,11 @@ export function summarizeExperiment(preset: ExperimentPreset, baseline: Baseline
     });
     const withBest = per.filter((p) => p.best);
     const m = (f: (p: (typeof withBest)[number]) => number) => stat(withBest.map(f));
+    const bestReward = m((p) => p.best!.reward);
     return {
       variant,
       runs: mine.length,
-      bestReward: m((p) => p.best!.reward),
+      bestReward,
       quality: m((p) => qualityOf(p.best!.metrics)),
       sizeRatio: m((p) => b.params / p.best!.metrics.params!),
       latencyRatio: m((p) => p.best!.metrics.latencyMs! / b.latencyMs),
@@ -113,6 +130,7 @@ export function summarizeExperiment(preset: ExperimentPreset, baseline: Baseline
       finalQuality: stat(per.map((p) => p.finalQuality).filter((q) => q !== undefined)),
       reachedGoalFinal: per.filter((p) => p.reachedFinal).length,
       evalsToNearBest: stat(per.map((p) => p.nearBest)),
+      randomEquivalentEvals: randomEquivalents(bestReward, mine[0]?.budget ?? 0),
       searchTrainSeconds: stat(per.map((p) => p.trainSeconds)),
       searchWallSeconds: stat(per.map((p) => p.wall)),
     };
@@ -122,6 +140,12 @@ export function summarizeExperiment(preset: ExperimentPreset, baseline: Baseline
 }
 
 const f = (s: Stat, digits = 3) => (s.n > 0 && Number.isFinite(s.mean) ? `${s.mean.toFixed(digits)}${s.n > 1 ? ` ± ${s.ci95.toFixed(digits)}` : ''}` : '-');
+
+function equivalent(e: VariantSummary['randomEquivalentEvals']): string {
+  if (!e) return '-';
+  const one = (x: number | null) => (x === null ? `> ${e.cap}` : x.toFixed(1));
+  return `${one(e.mean)} (${one(e.low)}-${one(e.high)})`;
+}
 
 function toMarkdown(s: Omit<ExperimentSummary, 'markdown'>): string {
   const b = s.baseline.metrics;
@@ -140,13 +164,13 @@ function toMarkdown(s: Omit<ExperimentSummary, 'markdown'>): string {
     '',
     `Goal: ${s.goal}. The search maximises the reward (objectives of the config), not accuracy alone. "search" columns use the search's short training; "final" ones the final training. Values are mean ± 95% CI over seeds; ratios are against the baseline.`,
     '',
-    `| algorithm | runs | best reward (search) | best ${q} (search) | ${q} (final) | size (x smaller) | latency (x baseline) | train time (x baseline) | goal (search) | goal (final) | evals to goal | evals to near-best | search train s | search wall s |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| algorithm | runs | best reward (search) | best ${q} (search) | ${q} (final) | size (x smaller) | latency (x baseline) | train time (x baseline) | goal (search) | goal (final) | evals to goal | evals to near-best | random-equivalent evals | search train s | search wall s |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...s.variants.map((v) =>
-      `| ${v.variant} | ${v.runs} | ${f(v.bestReward, 4)} | ${f(v.quality, 4)} | ${f(v.finalQuality, 4)} | ${f(v.sizeRatio, 1)} | ${f(v.latencyRatio, 3)} | ${f(v.trainTimeRatio, 3)} | ${v.reachedGoal}/${v.runs} | ${finalSkipped ? '-' : `${v.reachedGoalFinal}/${v.runs}`} | ${f(v.evalsToGoal, 1)} | ${f(v.evalsToNearBest, 1)} | ${f(v.searchTrainSeconds, 0)} | ${f(v.searchWallSeconds, 0)} |`,
+      `| ${v.variant} | ${v.runs} | ${f(v.bestReward, 4)} | ${f(v.quality, 4)} | ${f(v.finalQuality, 4)} | ${f(v.sizeRatio, 1)} | ${f(v.latencyRatio, 3)} | ${f(v.trainTimeRatio, 3)} | ${v.reachedGoal}/${v.runs} | ${finalSkipped ? '-' : `${v.reachedGoalFinal}/${v.runs}`} | ${f(v.evalsToGoal, 1)} | ${f(v.evalsToNearBest, 1)} | ${equivalent(v.randomEquivalentEvals)} | ${f(v.searchTrainSeconds, 0)} | ${f(v.searchWallSeconds, 0)} |`,
     ),
     '',
-    `Every search had ${s.variants[0]?.evaluations.mean ?? 0} evaluations. "Evals to near-best": evaluations until a model (within the constraints) whose search ${q} is at least ${s.nearBestBar.toFixed(4)}, the best any run found minus 2 points (budget + 1 when never).`,
+    `Every search had ${s.variants[0]?.evaluations.mean ?? 0} evaluations. "Evals to near-best": evaluations until a model (within the constraints) whose search ${q} is at least ${s.nearBestBar.toFixed(4)}, the best any run found minus 2 points (budget + 1 when never). "Random-equivalent evals": how many evaluations random search needs, in expectation, for the same mean best reward (in brackets: for the ends of its 95% CI), estimated from the rewards of all random-search evaluations of this experiment; above the budget means fewer evaluations than random search for the same result.`,
     '',
   ];
   return lines.join('\n');
