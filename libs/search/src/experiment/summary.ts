@@ -44,9 +44,10 @@ export interface VariantSummary {
    * Evaluations random search needs, in expectation, to reach this variant's mean best reward
    * (and the ends of its 95% CI): the expected best of n draws from every costly evaluation of
    * the experiment's random runs (seeds pooled), inverted. An estimate from that sample;
-   * Each null when beyond `cap` evaluations; the whole field null where random search did not run.
+   * Each null when beyond `cap` evaluations or above `randomBest` (no sample of random search
+   * reached it); the whole field null where random search did not run.
    */
-  randomEquivalentEvals: { mean: number | null; low: number | null; high: number | null; cap: number } | null;
+  randomEquivalentEvals: { mean: number | null; low: number | null; high: number | null; cap: number; randomBest: number } | null;
   /** Training seconds summed over the search (its compute cost). */
   searchTrainSeconds: Stat;
   searchWallSeconds: Stat;
@@ -91,7 +92,7 @@ export function summarizeExperiment(preset: ExperimentPreset, baseline: Baseline
     if (!randomPool.length || reward.n === 0) return null;
     const cap = RANDOM_EQUIVALENT_CAP * budget;
     const at = (target: number) => randomEquivalentEvals(randomPool, target, true, cap);
-    return { mean: at(reward.mean), low: at(reward.mean - reward.ci95), high: at(reward.mean + reward.ci95), cap };
+    return { mean: at(reward.mean), low: at(reward.mean - reward.ci95), high: at(reward.mean + reward.ci95), cap, randomBest: Math.max(...randomPool) };
   };
   const withQuality = (m: EvaluationRecord['metrics'], q: number) => ({ ...m, ...(m.accuracy !== undefined ? { accuracy: q } : { mIoU: q }) });
   const variants = [...new Set(runs.map((r) => r.variant))].map((variant): VariantSummary => {
@@ -141,10 +142,12 @@ export function summarizeExperiment(preset: ExperimentPreset, baseline: Baseline
 
 const f = (s: Stat, digits = 3) => (s.n > 0 && Number.isFinite(s.mean) ? `${s.mean.toFixed(digits)}${s.n > 1 ? ` ± ${s.ci95.toFixed(digits)}` : ''}` : '-');
 
-function equivalent(e: VariantSummary['randomEquivalentEvals']): string {
+function equivalent(v: VariantSummary): string {
+  const e = v.randomEquivalentEvals;
   if (!e) return '-';
-  const one = (x: number | null) => (x === null ? `> ${e.cap}` : x.toFixed(1));
-  return `${one(e.mean)} (${one(e.low)}-${one(e.high)})`;
+  const one = (x: number | null, target: number) => (x !== null ? x.toFixed(1) : target > e.randomBest ? 'above' : `> ${e.cap}`);
+  const { mean, ci95 } = v.bestReward;
+  return `${one(e.mean, mean)} (${one(e.low, mean - ci95)} to ${one(e.high, mean + ci95)})`;
 }
 
 function toMarkdown(s: Omit<ExperimentSummary, 'markdown'>): string {
@@ -167,10 +170,10 @@ function toMarkdown(s: Omit<ExperimentSummary, 'markdown'>): string {
     `| algorithm | runs | best reward (search) | best ${q} (search) | ${q} (final) | size (x smaller) | latency (x baseline) | train time (x baseline) | goal (search) | goal (final) | evals to goal | evals to near-best | random-equivalent evals | search train s | search wall s |`,
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...s.variants.map((v) =>
-      `| ${v.variant} | ${v.runs} | ${f(v.bestReward, 4)} | ${f(v.quality, 4)} | ${f(v.finalQuality, 4)} | ${f(v.sizeRatio, 1)} | ${f(v.latencyRatio, 3)} | ${f(v.trainTimeRatio, 3)} | ${v.reachedGoal}/${v.runs} | ${finalSkipped ? '-' : `${v.reachedGoalFinal}/${v.runs}`} | ${f(v.evalsToGoal, 1)} | ${f(v.evalsToNearBest, 1)} | ${equivalent(v.randomEquivalentEvals)} | ${f(v.searchTrainSeconds, 0)} | ${f(v.searchWallSeconds, 0)} |`,
+      `| ${v.variant} | ${v.runs} | ${f(v.bestReward, 4)} | ${f(v.quality, 4)} | ${f(v.finalQuality, 4)} | ${f(v.sizeRatio, 1)} | ${f(v.latencyRatio, 3)} | ${f(v.trainTimeRatio, 3)} | ${v.reachedGoal}/${v.runs} | ${finalSkipped ? '-' : `${v.reachedGoalFinal}/${v.runs}`} | ${f(v.evalsToGoal, 1)} | ${f(v.evalsToNearBest, 1)} | ${equivalent(v)} | ${f(v.searchTrainSeconds, 0)} | ${f(v.searchWallSeconds, 0)} |`,
     ),
     '',
-    `Every search had ${s.variants[0]?.evaluations.mean ?? 0} evaluations. "Evals to near-best": evaluations until a model (within the constraints) whose search ${q} is at least ${s.nearBestBar.toFixed(4)}, the best any run found minus 2 points (budget + 1 when never). "Random-equivalent evals": how many evaluations random search needs, in expectation, for the same mean best reward (in brackets: for the ends of its 95% CI), estimated from the rewards of all random-search evaluations of this experiment; above the budget means fewer evaluations than random search for the same result.`,
+    `Every search had ${s.variants[0]?.evaluations.mean ?? 0} evaluations. "Evals to near-best": evaluations until a model (within the constraints) whose search ${q} is at least ${s.nearBestBar.toFixed(4)}, the best any run found minus 2 points (budget + 1 when never). "Random-equivalent evals": how many evaluations random search needs, in expectation, for the same mean best reward (in brackets: for the ends of its 95% CI), estimated from the rewards of all random-search evaluations of this experiment; above the budget means fewer evaluations than random search for the same result; "above": higher than any random-search evaluation, so not estimable from this sample.`,
     '',
   ];
   return lines.join('\n');
