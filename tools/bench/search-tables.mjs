@@ -8,11 +8,15 @@
 // training noise, and a few failed runs. `chain` is an abstract landscape dominated by
 // pairwise terms between neighbouring slots, the structure MARL's Q-tables are shaped for.
 // The table from real training runs of the vgg template comes from the trainer (issue 8 note).
+// `--large` writes two larger spaces (117k and 248k rows, 12-29 MB) to tmp/search-tables-large/
+// instead: too big to keep in the repository (tools/bench/search.md, "Small budgets").
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tables');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const large = process.argv.includes('--large');
+const outDir = large ? path.join(here, '../../tmp/search-tables-large') : path.join(here, 'tables');
 
 function mulberry32(seed) {
   let s = seed >>> 0;
@@ -131,7 +135,33 @@ const common = {
   latencyPerByte: 1e-6,
 };
 
-const tables = [
+const largeTables = () => [
+  vggTable({
+    name: 'vgg6-wide',
+    description: '6 conv layers, 7 widths each; MnasNet reward, params limit',
+    seed: 21,
+    filterChoices: [4, 8, 16, 32, 64, 128, 256],
+    layers: 6,
+    poolEvery: 2,
+    failRate: 0.01,
+    p: { ...common, noise: 0.004, gain: [0.02, 0.025, 0.03, 0.03, 0.03, 0.025], scale: [6, 10, 16, 24, 32, 40] },
+    objective: { ...mnas(0.15, -0.07), constraints: [{ metric: 'params', max: 120000 }] },
+  }),
+  vggTable({
+    name: 'vgg5-kernels-wide',
+    description: '5 conv layers, 6 widths and 2 kernels each (10 slots); MnasNet reward, params limit',
+    seed: 22,
+    filterChoices: [8, 16, 32, 64, 128, 256],
+    layers: 5,
+    kernelSlots: true,
+    poolEvery: 1,
+    failRate: 0.01,
+    p: { ...common, noise: 0.004, gain: [0.03, 0.035, 0.035, 0.03, 0.02], scale: [8, 14, 24, 36, 48] },
+    objective: { ...mnas(0.3, -0.1), constraints: [{ metric: 'params', max: 150000 }] },
+  }),
+];
+
+const smallTables = () => [
   vggTable({
     name: 'vgg6-filters',
     description: '6 conv layers, 4 widths each; MnasNet reward (w = -0.07)',
@@ -191,7 +221,7 @@ const tables = [
 ];
 
 fs.mkdirSync(outDir, { recursive: true });
-for (const t of tables) {
+for (const t of large ? largeTables() : smallTables()) {
   const file = path.join(outDir, `${t.name}.json`);
   // One row per line: readable diffs, small files.
   const { rows, ...head } = t;
