@@ -8,7 +8,7 @@ export interface ParetoPoint {
 }
 
 /** The quality metric of a record: accuracy for classification, mIoU for segmentation. */
-export function qualityOf(r: EvaluationRecord): number | undefined {
+export function qualityOf(r: Pick<EvaluationRecord, 'metrics'>): number | undefined {
   return r.metrics.accuracy ?? r.metrics.mIoU;
 }
 

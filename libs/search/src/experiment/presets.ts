@@ -1,5 +1,6 @@
 import type { SearchConfigInput } from '../config';
 import type { EvaluationRecord } from '../journal';
+import { qualityOf } from '../pareto';
 import type { Metrics } from '../reward';
 
 /** The baseline's measured metrics, from which an experiment sets its constraints and goal. */
@@ -23,7 +24,7 @@ export interface ExperimentPreset {
 
 const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 const fmnist = (tiny: boolean) => ({ spec: `idx:${FASHION_MNIST}`, limit: tiny ? { train: 256, val: 128 } : { train: 4000, val: 2000 } });
-const quality = (r: EvaluationRecord) => r.metrics.accuracy ?? r.metrics.mIoU ?? -Infinity;
+const quality = (r: Pick<EvaluationRecord, 'metrics'>) => qualityOf(r) ?? -Infinity;
 
 /**
  * The method's headline (Iranfar et al. 2021) at this machine's scale: a model at least 20x
@@ -31,7 +32,7 @@ const quality = (r: EvaluationRecord) => r.metrics.accuracy ?? r.metrics.mIoU ??
  */
 const smallerFasterAsGood = (sizeRatio: number, latencyRatio: number, points: number): ExperimentPreset['goal'] => ({
   text: `>= ${sizeRatio}x fewer parameters, <= ${latencyRatio}x the latency, quality >= baseline - ${points} points`,
-  reached: (r, b) => r.status === 'ok' && (r.metrics.params ?? Infinity) * sizeRatio <= b.params && (r.metrics.latencyMs ?? Infinity) <= latencyRatio * b.latencyMs && quality(r) >= quality({ metrics: b } as EvaluationRecord) - points / 100,
+  reached: (r, b) => r.status === 'ok' && (r.metrics.params ?? Infinity) * sizeRatio <= b.params && (r.metrics.latencyMs ?? Infinity) <= latencyRatio * b.latencyMs && quality(r) >= quality({ metrics: b }) - points / 100,
 });
 
 function classification(template: string, sizeRatio: number): ExperimentPreset['config'] {

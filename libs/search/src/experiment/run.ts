@@ -6,9 +6,10 @@ import { ConfigError, parseConfig, type SearchConfig, type SearchConfigInput } f
 import type { Evaluator } from '../evaluator';
 import { createEvaluator } from '../evaluators';
 import { readJournal } from '../journal';
+import { qualityOf } from '../pareto';
 import { runSearch, type EpisodeEvent } from '../search';
 import { presets, type BaselineMetrics, type ExperimentPreset } from './presets';
-import { bestOf, qualityOf, summarizeExperiment, type ExperimentSummary, type RunSummary } from './summary';
+import { bestOf, summarizeExperiment, type ExperimentSummary, type RunSummary } from './summary';
 
 export interface ExperimentOptions {
   out: string;
@@ -148,7 +149,7 @@ async function retrainFinal(preset: ExperimentPreset, config: SearchConfig, base
           const [key, values] = jobs[i];
           const ir = template.instantiate(values, templateOpts);
           const outcome = await evaluator.evaluate({ proposal: i, values, ir, fidelity: { epochs } }, opts.signal ?? new AbortController().signal);
-          cache[key] = qualityOf(outcome.metrics);
+          cache[key] = qualityOf(outcome) ?? NaN;
           writeFileAtomic(file, JSON.stringify(cache, null, 2) + '\n');
         }
       };

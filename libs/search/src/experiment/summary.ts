@@ -1,5 +1,6 @@
 import { randomEquivalentEvals, RANDOM_EQUIVALENT_CAP } from '../bench/run';
 import { countsAgainstBudget, isFullFidelity, type EvaluationRecord } from '../journal';
+import { qualityOf } from '../pareto';
 import type { ExperimentPreset } from './presets';
 import type { BaselineResult, FinalScores } from './run';
 
@@ -43,7 +44,7 @@ export interface VariantSummary {
   /**
    * Evaluations random search needs, in expectation, to reach this variant's mean best reward
    * (and the ends of its 95% CI): the expected best of n draws from every costly evaluation of
-   * the experiment's random runs (seeds pooled), inverted. An estimate from that sample;
+   * the experiment's random runs (seeds pooled), inverted: an estimate from that sample.
    * Each null when beyond `cap` evaluations or above `randomBest` (no sample of random search
    * reached it); the whole field null where random search did not run.
    */
@@ -72,8 +73,8 @@ function stat(xs: number[]): Stat {
   return { mean, ci95: n > 1 ? (1.96 * sd) / Math.sqrt(n) : 0, n };
 }
 
-/** Accuracy (classification) or mIoU (segmentation). */
-export const qualityOf = (m: EvaluationRecord['metrics']) => m.accuracy ?? m.mIoU ?? NaN;
+/** Accuracy (classification) or mIoU (segmentation); NaN when neither was measured. */
+const quality = (r: Pick<EvaluationRecord, 'metrics'>) => qualityOf(r) ?? NaN;
 
 /** The run's best model at full fidelity: highest reward, the earliest on ties. */
 export function bestOf(records: EvaluationRecord[]): EvaluationRecord | undefined {
@@ -84,15 +85,16 @@ export function bestOf(records: EvaluationRecord[]): EvaluationRecord | undefine
 
 export function summarizeExperiment(preset: ExperimentPreset, baseline: BaselineResult, runs: RunSummary[], final: FinalScores): ExperimentSummary {
   const b = baseline.metrics;
-  const bestQualities = runs.flatMap((run) => bestOf(run.records)?.metrics ?? []).map(qualityOf);
+  const bestQualities = runs.flatMap((run) => bestOf(run.records) ?? []).map(quality);
   const nearBestBar = Math.max(...bestQualities) - 0.02;
   // What uniform random search draws: its runs' costly evaluations (failures score 0), all seeds.
   const randomPool = runs.filter((r) => r.variant === 'random').flatMap((r) => r.records.filter((e) => countsAgainstBudget(e) && isFullFidelity(e)).map((e) => e.reward));
+  const randomBest = Math.max(...randomPool);
   const randomEquivalents = (reward: Stat, budget: number): VariantSummary['randomEquivalentEvals'] => {
     if (!randomPool.length || reward.n === 0) return null;
     const cap = RANDOM_EQUIVALENT_CAP * budget;
     const at = (target: number) => randomEquivalentEvals(randomPool, target, true, cap);
-    return { mean: at(reward.mean), low: at(reward.mean - reward.ci95), high: at(reward.mean + reward.ci95), cap, randomBest: Math.max(...randomPool) };
+    return { mean: at(reward.mean), low: at(reward.mean - reward.ci95), high: at(reward.mean + reward.ci95), cap, randomBest };
   };
   const withQuality = (m: EvaluationRecord['metrics'], q: number) => ({ ...m, ...(m.accuracy !== undefined ? { accuracy: q } : { mIoU: q }) });
   const variants = [...new Set(runs.map((r) => r.variant))].map((variant): VariantSummary => {
@@ -106,7 +108,7 @@ export function summarizeExperiment(preset: ExperimentPreset, baseline: Baseline
         if (countsAgainstBudget(r)) evaluations++;
         if (!isFullFidelity(r) || r.status !== 'ok') continue;
         if (reachedAt === undefined && preset.goal.reached(r, b)) reachedAt = Math.max(1, evaluations);
-        if (nearBestAt === undefined && qualityOf(r.metrics) >= nearBestBar) nearBestAt = Math.max(1, evaluations);
+        if (nearBestAt === undefined && quality(r) >= nearBestBar) nearBestAt = Math.max(1, evaluations);
       }
       const finalQuality = final.runs[`${run.variant}-s${run.seed}`];
       const reachedFinal =
@@ -121,7 +123,7 @@ export function summarizeExperiment(preset: ExperimentPreset, baseline: Baseline
       variant,
       runs: mine.length,
       bestReward,
-      quality: m((p) => qualityOf(p.best!.metrics)),
+      quality: m((p) => quality(p.best!)),
       sizeRatio: m((p) => b.params / p.best!.metrics.params!),
       latencyRatio: m((p) => p.best!.metrics.latencyMs! / b.latencyMs),
       trainTimeRatio: m((p) => (p.best!.metrics.trainSeconds ?? NaN) / (b.trainSeconds ?? NaN)),
@@ -159,7 +161,7 @@ function toMarkdown(s: Omit<ExperimentSummary, 'markdown'>): string {
     '',
     s.description,
     '',
-    `Baseline: ${q} ${qualityOf(b).toFixed(4)}, ${b.params.toLocaleString('en-US')} parameters, ${b.macs?.toLocaleString('en-US')} MACs, latency p50 ${b.latencyMs.toFixed(3)} ms (ort-cpu, 1 thread), training ${b.trainSeconds?.toFixed(1)} s.`,
+    `Baseline: ${q} ${quality({ metrics: b }).toFixed(4)}, ${b.params.toLocaleString('en-US')} parameters, ${b.macs?.toLocaleString('en-US')} MACs, latency p50 ${b.latencyMs.toFixed(3)} ms (ort-cpu, 1 thread), training ${b.trainSeconds?.toFixed(1)} s.`,
     '',
     finalSkipped
       ? 'No final training (run with --no-final): the "final" columns are empty.'
