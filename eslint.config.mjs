@@ -1,9 +1,13 @@
 import nx from '@nx/eslint-plugin';
 
-// Module boundaries of ../shared/DESIGN.md: cli -> search -> {agents, arch, data, trainer, onnx, profiler};
-// trainer, onnx, profiler -> arch (trainer also reads data's batch types, profiler reads onnx);
-// agents depends on nothing and on no ML package; no lib imports an app.
-const mlPackages = ['@tensorflow/*', 'onnxruntime-*', 'sharp', 'protobufjs', 'bullmq', 'ioredis'];
+// Module boundaries of ../shared/DESIGN.md:
+// cli -> {experiments, queue, bench, report} -> search -> {agents, arch, data, trainer, onnx, profiler};
+// experiments also reads bench's statistics; trainer, onnx, profiler -> arch (trainer also reads
+// data's batch types, profiler reads onnx); search never imports bench, experiments or queue;
+// agents depends on nothing and on no ML package; only queue talks to Redis; no lib imports an app.
+const queuePackages = ['bullmq', 'ioredis'];
+const mlPackages = ['@tensorflow/*', 'onnxruntime-*', 'sharp', 'protobufjs', ...queuePackages];
+const engine = ['scope:agents', 'scope:arch', 'scope:data', 'scope:trainer', 'scope:onnx', 'scope:profiler'];
 
 export default [
   ...nx.configs['flat/base'],
@@ -21,13 +25,16 @@ export default [
           depConstraints: [
             { sourceTag: 'scope:agents', onlyDependOnLibsWithTags: [], bannedExternalImports: mlPackages },
             { sourceTag: 'scope:arch', onlyDependOnLibsWithTags: [], bannedExternalImports: mlPackages },
-            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:onnx', onlyDependOnLibsWithTags: ['scope:arch'] },
-            { sourceTag: 'scope:trainer', onlyDependOnLibsWithTags: ['scope:arch', 'scope:data'] },
-            { sourceTag: 'scope:profiler', onlyDependOnLibsWithTags: ['scope:arch', 'scope:onnx'] },
-            { sourceTag: 'scope:search', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: [], bannedExternalImports: queuePackages },
+            { sourceTag: 'scope:onnx', onlyDependOnLibsWithTags: ['scope:arch'], bannedExternalImports: queuePackages },
+            { sourceTag: 'scope:trainer', onlyDependOnLibsWithTags: ['scope:arch', 'scope:data'], bannedExternalImports: queuePackages },
+            { sourceTag: 'scope:profiler', onlyDependOnLibsWithTags: ['scope:arch', 'scope:onnx'], bannedExternalImports: queuePackages },
+            { sourceTag: 'scope:search', onlyDependOnLibsWithTags: engine, bannedExternalImports: queuePackages },
+            { sourceTag: 'scope:bench', onlyDependOnLibsWithTags: ['scope:search', 'scope:agents'], bannedExternalImports: queuePackages },
+            { sourceTag: 'scope:experiments', onlyDependOnLibsWithTags: ['scope:search', 'scope:bench', 'scope:arch'], bannedExternalImports: queuePackages },
+            { sourceTag: 'scope:queue', onlyDependOnLibsWithTags: ['scope:search', 'scope:arch'] },
             // report reads run folders: search's journal/pareto, arch's layer tables, agents' snapshots.
-            { sourceTag: 'scope:report', onlyDependOnLibsWithTags: ['scope:arch', 'scope:search', 'scope:agents'] },
+            { sourceTag: 'scope:report', onlyDependOnLibsWithTags: ['scope:arch', 'scope:search', 'scope:agents'], bannedExternalImports: queuePackages },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },

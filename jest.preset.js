@@ -8,7 +8,7 @@ module.exports = {
     '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
   },
   moduleNameMapper: {
-    '^@marl-hpo/(arch|agents|data|trainer|onnx|profiler|search|report)$': path.join(__dirname, 'libs/$1/src/index.ts'),
+    '^@marl-hpo/(arch|agents|data|trainer|onnx|profiler|search|bench|experiments|queue|report)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
   testTimeout: 120000,
 };

@@ -2,13 +2,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { QueueEvaluator, startQueueWorker } from '@marl-hpo/queue';
 import {
   createLocalEvaluator,
   parseConfig,
-  QueueEvaluator,
   readJournal,
   runSearch,
-  startQueueWorker,
   type EvalJob,
   type EvalOutcome,
   type EvaluationRecord,

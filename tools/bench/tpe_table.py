@@ -6,7 +6,7 @@
         --budget 100 --repeats 50 --seed 0 [--objective '<json>'] [--accounting evaluations] [--multivariate]
 
 The reward and the summary statistics are written again here, independently of
-libs/search/src/reward.ts and bench/run.ts; libs/search/src/bench/tpe.spec.ts checks that both
+libs/search/src/reward.ts and libs/bench/src/run.ts; libs/bench/src/tpe.spec.ts checks that both
 agree (`--check` reads {table, objective, traces, budget} on stdin and prints rewards and figures).
 """
 import argparse
@@ -161,7 +161,7 @@ def random_equivalent_evals(values, target, with_replacement, cap):
     return None
 
 
-RANDOM_EQUIVALENT_CAP = 20  # RANDOM_EQUIVALENT_CAP of libs/search/src/bench/run.ts
+RANDOM_EQUIVALENT_CAP = 20  # RANDOM_EQUIVALENT_CAP of libs/bench/src/run.ts
 
 
 def table_rewards(table, objective):

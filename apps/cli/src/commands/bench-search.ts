@@ -1,5 +1,6 @@
 import { algorithms as allAlgorithms, type Algorithm } from '@marl-hpo/agents';
-import { loadTable, parseRewardSpec, RANDOM_EQUIVALENT_CAP, runSearchBench } from '@marl-hpo/search';
+import { loadTable, RANDOM_EQUIVALENT_CAP, runSearchBench } from '@marl-hpo/bench';
+import { parseRewardSpec } from '@marl-hpo/search';
 import { intFlag, jsonFlag, table, UsageError, type Command } from '../cli';
 
 export const benchSearch: Command = {

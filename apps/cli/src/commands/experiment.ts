@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { experimentPresets, runExperiment } from '@marl-hpo/search';
+import { experimentPresets, runExperiment } from '@marl-hpo/experiments';
 import { intFlag, UsageError, type Command } from '../cli';
 
 export const experiment: Command = {

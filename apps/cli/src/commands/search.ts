@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { createEvaluator, QueueEvaluator, queueConnectionFromEnv, readConfigFile, runSearch, type EpisodeEvent, type EvaluationRecord } from '@marl-hpo/search';
+import { QueueEvaluator, queueConnectionFromEnv } from '@marl-hpo/queue';
+import { createEvaluator, readConfigFile, runSearch, type EpisodeEvent, type EvaluationRecord } from '@marl-hpo/search';
 import { intFlag, UsageError, type Command, type Io } from '../cli';
 
 const fmt = (v: number | undefined, digits = 4) => (v === undefined ? '-' : Number(v.toPrecision(digits)).toString());

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { queueConnectionFromEnv, startQueueWorker, type QueueWorkerEvent } from '@marl-hpo/search';
+import { queueConnectionFromEnv, startQueueWorker, type QueueWorkerEvent } from '@marl-hpo/queue';
 import { intFlag, UsageError, type Command, type Io } from '../cli';
 
 function line(e: QueueWorkerEvent): string {

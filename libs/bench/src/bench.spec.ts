@@ -1,4 +1,4 @@
-import { parseRewardSpec } from '../reward';
+import { parseRewardSpec } from '@marl-hpo/search';
 import { randomEquivalentEvals, randomSearchFigures, runSearchBench, summarize } from './run';
 import { meanCi, median, t975 } from './stats';
 import { smallTable } from './fixtures';

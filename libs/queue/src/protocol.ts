@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, type ConfigValues } from '@marl-hpo/arch';
-import type { SearchConfig } from '../config';
-import type { DatasetInfo, EvalJob } from '../evaluator';
-import type { Fidelity } from '../journal';
-import type { Metrics } from '../reward';
+import type { DatasetInfo, EvalJob, Fidelity, Metrics, SearchConfig } from '@marl-hpo/search';
 import type { QueueLocation } from './connection';
 
 // What the coordinator and the workers exchange through BullMQ. A job carries everything a

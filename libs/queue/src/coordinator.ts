@@ -3,10 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type IORedis from 'ioredis';
-import { writeFileAtomic } from '../atomic';
-import type { SearchConfig } from '../config';
-import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from '../evaluator';
-import { readJournal } from '../journal';
+import { type DatasetInfo, type EvalJob, type EvalOutcome, type Evaluator, readJournal, type SearchConfig, writeFileAtomic } from '@marl-hpo/search';
 import { connectRedis, coordinatorRedis, parseQueueUrl, QueueConnectionError, type QueueConnectionOptions, type QueueLocation } from './connection';
 import { evaluateJobId, KEEP_SECONDS, onnxKey, outstandingKey, prepareJobId, proposalOf, USER_ERROR_MARK, type EvaluateResult, type PrepareResult, type QueueJobData } from './protocol';
 

@@ -7,8 +7,7 @@
  *   model before training) are free, up to MAX_STEPS_PER_EVALUATION proposals per evaluation.
  */
 import { algorithms as allAlgorithms, createAgent, type Algorithm } from '@marl-hpo/agents';
-import { MAX_STEPS_PER_EVALUATION } from '../journal';
-import { computeReward, MIN_REWARD, violatedConstraints, type RewardSpec } from '../reward';
+import { computeReward, MAX_STEPS_PER_EVALUATION, MIN_REWARD, type RewardSpec, violatedConstraints } from '@marl-hpo/search';
 import { meanCi, median, type MeanCi } from './stats';
 import { BenchTableError, configKey, type BenchTable } from './table';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readJournal } from '../journal';
+import { readJournal } from '@marl-hpo/search';
 import { runExperiment } from './run';
 
 // The experiment machinery with the synthetic evaluator: baseline once, every algorithm x seed at

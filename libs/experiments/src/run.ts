@@ -1,14 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { canonicalJson, getTemplate, summarize } from '@marl-hpo/arch';
-import { writeFileAtomic } from '../atomic';
-import { ConfigError, parseConfig, type SearchConfig, type SearchConfigInput } from '../config';
-import type { Evaluator } from '../evaluator';
-import { createEvaluator } from '../evaluators';
-import { readJournal } from '../journal';
-import { qualityOf } from '../pareto';
-import { runSearch, type EpisodeEvent } from '../search';
+import { ConfigError, createEvaluator, type EpisodeEvent, type Evaluator, parseConfig, qualityOf, readJournal, runSearch, type SearchConfig, type SearchConfigInput, writeFileAtomic } from '@marl-hpo/search';
 import { presets, type BaselineMetrics, type ExperimentPreset } from './presets';
+import type { BaselineResult, FinalScores } from './types';
 import { bestOf, summarizeExperiment, type ExperimentSummary, type RunSummary } from './summary';
 
 export interface ExperimentOptions {
@@ -111,14 +106,6 @@ function makeEvaluator(config: SearchConfig, opts: ExperimentOptions): Evaluator
   return createEvaluator(config, { workers: opts.workers ?? 1, script: opts.workerScript });
 }
 
-/** Quality after the final training: of the baseline, and of each run's best model (by run label). */
-export interface FinalScores {
-  trainLimit: number;
-  epochs: number;
-  baseline: number;
-  runs: Record<string, number>;
-}
-
 /**
  * Retrains the baseline and every run's best configuration with the preset's final settings
  * (in parallel on the experiment's workers); cached in <out>/final.json by configuration.
@@ -164,13 +151,6 @@ async function retrainFinal(preset: ExperimentPreset, config: SearchConfig, base
     if (values) runsScores[`${r.variant}-s${r.seed}`] = cache[keyOf(values)];
   }
   return { trainLimit, epochs, baseline: cache[keyOf(baseline.values)], runs: runsScores };
-}
-
-/** The baseline as the experiment measured it. */
-export interface BaselineResult {
-  values: Record<string, unknown>;
-  metrics: BaselineMetrics;
-  timings: Record<string, number>;
 }
 
 /**

@@ -1,9 +1,6 @@
 import os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { SearchConfig } from '../config';
-import type { Evaluator } from '../evaluator';
-import { createLocalEvaluator } from '../evaluators';
-import { ProcessPoolEvaluator } from '../pool';
+import { createLocalEvaluator, type Evaluator, ProcessPoolEvaluator, type SearchConfig } from '@marl-hpo/search';
 import { connectRedis, parseQueueUrl, type QueueConnectionOptions } from './connection';
 import { configKey, KEEP_SECONDS, onnxKey, USER_ERROR_MARK, type EvaluateResult, type PrepareResult, type QueueJobData } from './protocol';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { METRICS, parseRewardSpec, type Metrics, type RewardSpec } from '../reward';
+import { METRICS, type Metrics, parseRewardSpec, type RewardSpec } from '@marl-hpo/search';
 
 /**
  * A tabular benchmark: the metrics of (some) configurations of a space, measured once, so

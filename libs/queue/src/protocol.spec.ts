@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../config';
+import { parseConfig } from '@marl-hpo/search';
 import { parseQueueUrl, queueConnectionFromEnv, QueueConnectionError } from './connection';
 import { configKey, evaluateJobId, prepareJobId, proposalOf } from './protocol';
 

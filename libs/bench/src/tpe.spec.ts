@@ -2,14 +2,14 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { computeReward, parseRewardSpec } from '../reward';
+import { computeReward, parseRewardSpec } from '@marl-hpo/search';
 import { randomEquivalentEvals, runSearchBench, summarize } from './run';
 import { smallTable } from './fixtures';
 import { parseTable, type BenchTable } from './table';
 
 // tools/bench/tpe_table.py writes the reward and the statistics again in Python; both must agree,
 // or TPE's figures would not compare with the TypeScript algorithms'.
-const script = path.join(__dirname, '../../../../tools/bench/tpe_table.py');
+const script = path.join(__dirname, '../../../tools/bench/tpe_table.py');
 const python = (args: string[], input?: string) => execFileSync('/usr/bin/python3', [script, ...args], { input, encoding: 'utf8' });
 
 function mixedTable(): BenchTable {

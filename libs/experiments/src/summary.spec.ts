@@ -1,8 +1,8 @@
-import type { EvaluationRecord } from '../journal';
-import { randomEquivalentEvals } from '../bench/run';
+import { randomEquivalentEvals } from '@marl-hpo/bench';
+import type { EvaluationRecord } from '@marl-hpo/search';
 import { presets } from './presets';
 import { summarizeExperiment, type RunSummary } from './summary';
-import type { BaselineResult } from './run';
+import type { BaselineResult } from './types';
 
 const baseline: BaselineResult = { values: {}, metrics: { accuracy: 0.6, params: 1e6, latencyMs: 1, trainSeconds: 10 }, timings: {} };
 

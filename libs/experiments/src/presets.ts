@@ -1,7 +1,4 @@
-import type { SearchConfigInput } from '../config';
-import type { EvaluationRecord } from '../journal';
-import { qualityOf } from '../pareto';
-import type { Metrics } from '../reward';
+import { type EvaluationRecord, type Metrics, qualityOf, type SearchConfigInput } from '@marl-hpo/search';
 
 /** The baseline's measured metrics, from which an experiment sets its constraints and goal. */
 export type BaselineMetrics = Metrics & { params: number; latencyMs: number };

@@ -1,8 +1,7 @@
-import { randomEquivalentEvals, RANDOM_EQUIVALENT_CAP } from '../bench/run';
-import { countsAgainstBudget, isFullFidelity, type EvaluationRecord } from '../journal';
-import { qualityOf } from '../pareto';
+import { RANDOM_EQUIVALENT_CAP, randomEquivalentEvals } from '@marl-hpo/bench';
+import { countsAgainstBudget, type EvaluationRecord, isFullFidelity, qualityOf } from '@marl-hpo/search';
 import type { ExperimentPreset } from './presets';
-import type { BaselineResult, FinalScores } from './run';
+import type { BaselineResult, FinalScores } from './types';
 
 export interface RunSummary {
   variant: string;
