@@ -145,6 +145,19 @@ test('a job failing every attempt is journaled once as failed and the search goe
   await w.stop();
 }, 60_000);
 
+test('a metric nothing produces: the coordinator exits 2 naming the field once a worker has said what it produces', async () => {
+  const config = write('typo.json', { ...base, constraints: [{ metric: 'param', max: 1_000_000 }] });
+  const w = worker();
+  await w.waitFor((l) => l.type === 'ready');
+  const out = path.join(dir, 'typo');
+  const c = coordinator(config, out);
+  expect((await c.exited).code).toBe(2);
+  expect(c.stderr.trim()).toMatch(/^marl-hpo: constraints\[0\]\.metric: 'param' is not produced \(did you mean 'params'\? metrics: accuracy, loss, latencyMs, trainSeconds, onnxBytes, params, macs\)$/);
+  expect(journal(out)).toHaveLength(0);
+  expect(w.lines.some((l) => l.kind === 'evaluate')).toBe(false);
+  await w.stop();
+}, 60_000);
+
 /** A single FIFO server: evaluations run one at a time in dispatch order, as one queue worker runs them. */
 class Fifo implements Evaluator {
   private tail: Promise<unknown> = Promise.resolve();

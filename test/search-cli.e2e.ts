@@ -51,7 +51,8 @@ test('init writes the commented example, which is a valid config; config --schem
 test.each([
   ['missing file', ['--config', 'nope.json'], /^marl-hpo: nope\.json: cannot read config \(ENOENT\)/],
   ['malformed JSON', () => ['--config', write('bad.json', '{"template": ')], /bad\.json: malformed JSON/],
-  ['field path', () => ['--config', write('f.json', { ...synthetic, objectives: [{ metric: 'accuracy', goal: 'up' }] })], /f\.json: objectives\[0\]/],
+  ['field path', () => ['--config', write('f.json', { ...synthetic, objectives: [{ metric: 'accuracy', goal: 'up' }] })], /^marl-hpo: \S*f\.json: objectives\[0\]\.goal: expected 'max' or 'min', got "up"$/],
+  ['constraint', () => ['--config', write('g.json', { ...synthetic, constraints: [{ metric: 'params', max: '1M' }] })], /^marl-hpo: \S*g\.json: constraints\[0\]\.max: expected a finite number, got "1M"$/],
   ['budget', () => ['--config', write('b.json', { ...synthetic, budget: { episodes: -1 } })], /b\.json: budget\.episodes: /],
   ['unwritable out', () => ['--config', write('ok.json', synthetic), '--out', path.join(write('file', 'x'), 'run')], /file\/run: cannot write the run folder \(ENOTDIR\)/],
   ['workers', () => ['--config', write('ok.json', synthetic), '--workers', '0'], /--workers: expected an integer >= 1/],
@@ -59,7 +60,23 @@ test.each([
   const r = cli(['search', ...(typeof args === 'function' ? args() : args)]);
   expect(r.code).toBe(2);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).toMatch(message);
+  expect(r.stderr.trim()).toMatch(message);
+});
+
+// A metric nothing produces: refused once the evaluator (in this process, or in worker processes
+// that load the real pipeline) has said what it produces, before any evaluation is journaled.
+test.each([
+  ['synthetic', {}, []],
+  ['synthetic, 2 worker processes', {}, ['--workers', '2']],
+  ['real pipeline, 2 worker processes', { synthetic: undefined, dataset: { spec: 'builtin:mnist', limit: { train: 64, val: 32 } } }, ['--workers', '2']],
+])('a metric typo (%s): one line naming the field and the metrics produced, exit 2', (name, over, flags) => {
+  const out = path.join(dir, `typo-${name.replace(/\W+/g, '-')}`);
+  const objectives = [{ metric: 'accuracy', goal: 'max' }, { metric: 'latencyMS', target: 0.5, weight: -0.07 }];
+  const r = cli(['search', '--config', write('typo.json', { ...synthetic, ...over, objectives }), '--out', out, ...flags]);
+  expect(r.code).toBe(2);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr.trim()).toMatch(/^marl-hpo: objectives\[1\]\.metric: 'latencyMS' is not produced \(did you mean 'latencyMs'\? metrics: accuracy, loss, .*latencyMs.*, params, macs\)$/);
+  expect(fs.existsSync(path.join(out, 'journal.jsonl')) ? fs.readFileSync(path.join(out, 'journal.jsonl'), 'utf8') : '').toBe('');
 });
 
 /** Starts the search; resolves with its exit status once `onLine` says stop (signal sent) or it ends. */

@@ -44,11 +44,18 @@ function register(api) {
           runs: stats.runs,
           backend: NAME,
           device: `${label} (example plug-in, onnxruntime-node ${ort.env.versions.node})`,
+          // Extra metrics, as declared in `metrics` below: a search may name them in its objectives
+          // and constraints. Here the peak resident memory of this process (a real backend would
+          // report the device's energy, peak memory...).
+          metrics: { peakRssMb: process.resourceUsage().maxRSS / 1024 },
         };
       } finally {
         await session.release();
       }
     },
+
+    // The names of the extra metrics measure() returns (checked against a search's objectives before training).
+    metrics: ['peakRssMb'],
   };
 
   api.registerBackend(NAME, backend);

@@ -14,7 +14,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-const METRICS = ['accuracy', 'mIoU', 'loss', 'latencyMs', 'latencyP90Ms', 'params', 'macs', 'trainSeconds', 'onnxBytes'];
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { space: { type: 'string' }, name: { type: 'string' }, epochs: { type: 'string' }, description: { type: 'string' } },
@@ -44,7 +43,7 @@ for (const file of positionals) {
     }
     const key = r.config.join(',');
     if (rows.has(key)) return;
-    const metrics = Object.fromEntries(Object.entries(r.metrics ?? {}).filter(([k, v]) => METRICS.includes(k) && typeof v === 'number'));
+    const metrics = Object.fromEntries(Object.entries(r.metrics ?? {}).filter(([, v]) => typeof v === 'number'));
     rows.set(key, r.status === 'failed' ? { choice: r.config, metrics, error: r.error ?? 'failed' } : { choice: r.config, metrics });
   });
 }

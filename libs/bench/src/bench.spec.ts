@@ -69,11 +69,40 @@ describe('parseTable', () => {
     t2.rows[5].choice = t2.rows[4].choice;
     expect(() => parseTable(t2, 't.json')).toThrow(/rows\[5\]\.choice: configuration \[0,0,1,0\] appears twice/);
     const t3 = base();
-    (t3.rows[1].metrics as Record<string, number>).acc = 1;
-    expect(() => parseTable(t3, 't.json')).toThrow(/rows\[1\]\.metrics\.acc: unknown metric/);
+    (t3.rows[1].metrics as Record<string, unknown>).acc = '1';
+    expect(() => parseTable(t3, 't.json')).toThrow(/rows\[1\]\.metrics\.acc: expected a number, got "1"/);
+    const t5 = { ...base(), objective: [{ metric: 'acuracy', goal: 'max' }] };
+    expect(() => parseTable(t5, 't.json')).toThrow("t.json: objective: objectives[0].metric: 'acuracy' is not produced by table small (did you mean 'accuracy'? metrics: accuracy, latencyMs, params)");
     const t4 = { ...base(), objective: [{ metric: 'accuracy', goal: 'up' }] };
     expect(() => parseTable(t4, 't.json')).toThrow(/t\.json: objective: objectives\[0\]\.goal/);
     expect(() => parseTable({ ...base(), slots: [] }, 't.json')).toThrow(/t\.json: slots:/);
+  });
+});
+
+describe('tables with any columns', () => {
+  // Like the NB201 tables: a test split, a 12-epoch proxy and per-device latencies beside accuracy.
+  const table = () => {
+    const t = smallTable();
+    for (const [i, r] of t.rows.entries()) {
+      if (r.error) continue;
+      const accuracy = r.metrics.accuracy ?? 0;
+      Object.assign(r.metrics, { testAccuracy: accuracy - 0.01, accuracy12: accuracy - 0.03 * ((i * 37) % 5), latencyRaspi4Ms: 1 + r.choice[0] });
+    }
+    return parseTable(JSON.parse(JSON.stringify(t)), 'extra.json');
+  };
+  it('reads extra columns and lets objectives and constraints name them', () => {
+    const t = table();
+    const objective = parseRewardSpec({ objectives: [{ metric: 'accuracy12', goal: 'max' }], constraints: [{ metric: 'latencyRaspi4Ms', max: 3 }] });
+    const r = runSearchBench(t, { algorithms: ['random'], budget: 10, repeats: 2, seed: 0, objective });
+    const feasible = t.rows.filter((row) => !row.error && (row.metrics.latencyRaspi4Ms ?? Infinity) <= 3);
+    expect(r.optimum).toBe(Math.max(...feasible.map((row) => row.metrics.accuracy12 ?? 0)));
+    expect(r.optimum).toBeLessThan(Math.max(...t.rows.map((row) => row.metrics.accuracy12 ?? 0))); // the constraint binds
+  });
+  it('refuses an objective naming a column no row has, listing the columns', () => {
+    const objective = parseRewardSpec([{ metric: 'accuracy13', goal: 'max' }]);
+    expect(() => runSearchBench(table(), { algorithms: ['random'], budget: 10, repeats: 1, seed: 0, objective })).toThrow(
+      "objective: objectives[0].metric: 'accuracy13' is not produced by table small (did you mean 'accuracy12'? metrics: accuracy, latencyMs, params, testAccuracy, accuracy12, latencyRaspi4Ms)",
+    );
   });
 });
 

@@ -9,7 +9,7 @@
 import { algorithms as allAlgorithms, createAgent, type Algorithm } from '@marl-hpo/agents';
 import { computeReward, MAX_STEPS_PER_EVALUATION, MIN_REWARD, type RewardSpec, violatedConstraints } from '@marl-hpo/search';
 import { meanCi, median, type MeanCi } from './stats';
-import { BenchTableError, configKey, type BenchTable } from './table';
+import { BenchTableError, checkTableMetrics, configKey, type BenchTable } from './table';
 
 export const DEFAULT_CHECKPOINTS = [10, 25, 50, 100];
 export type Accounting = 'episodes' | 'evaluations';
@@ -156,6 +156,7 @@ export function runSearchBench(table: BenchTable, opts: SearchBenchOptions): Sea
   const { budget, repeats, seed, objective } = opts;
   const accounting = opts.accounting ?? 'episodes';
   for (const a of opts.algorithms) if (!allAlgorithms.includes(a)) throw new BenchTableError(`algorithms: unknown '${a}' (algorithms: ${allAlgorithms.join(', ')})`);
+  checkTableMetrics(table, objective, 'objective');
   const rewards = tableRewards(table, objective);
   // Rows the static cost model would reject before training (free with 'evaluations').
   const prechecked = new Set(

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { canonicalJson, getTemplate, summarize } from '@marl-hpo/arch';
-import { ConfigError, createEvaluator, type EpisodeEvent, type Evaluator, parseConfig, qualityOf, readJournal, runSearch, type SearchConfig, type SearchConfigInput, writeFileAtomic } from '@marl-hpo/search';
+import { ConfigError, createEvaluator, type EpisodeEvent, type Evaluator, parseConfig, qualityOf, readJournal, runSearch, type SearchConfig, type Metrics, type SearchConfigInput, writeFileAtomic } from '@marl-hpo/search';
 import { presets, type BaselineMetrics, type ExperimentPreset } from './presets';
 import type { BaselineResult, FinalScores } from './types';
 import { bestOf, summarizeExperiment, type ExperimentSummary, type RunSummary } from './summary';
@@ -173,7 +173,8 @@ async function trainBaseline(preset: ExperimentPreset, config: SearchConfig, opt
     const ir = template.instantiate(values, templateOpts);
     const outcome = await evaluator.evaluate({ proposal: 0, values, ir, fidelity: { epochs: config.trainer.epochs } }, opts.signal ?? new AbortController().signal);
     const { params, macs } = summarize(ir);
-    const baseline: BaselineResult = { values, metrics: { ...outcome.metrics, params, macs } as BaselineMetrics, timings: outcome.timings };
+    const metrics: Metrics = { ...outcome.metrics, params, macs };
+    const baseline: BaselineResult = { values, metrics: metrics as BaselineMetrics, timings: outcome.timings };
     if (outcome.onnx) writeFileAtomic(path.join(opts.out, 'baseline.onnx'), outcome.onnx);
     writeFileAtomic(file, JSON.stringify({ key, baseline }, null, 2) + '\n');
     return baseline;

@@ -111,7 +111,7 @@ export function summarizeExperiment(preset: ExperimentPreset, baseline: Baseline
       }
       const finalQuality = final.runs[`${run.variant}-s${run.seed}`];
       const reachedFinal =
-        best !== undefined && finalQuality !== undefined && preset.goal.reached({ ...best, metrics: withQuality(best.metrics, finalQuality) }, withQuality(b, final.baseline) as typeof b);
+        best !== undefined && finalQuality !== undefined && preset.goal.reached({ ...best, metrics: withQuality(best.metrics, finalQuality) }, withQuality(b, final.baseline) as EvaluationRecord['metrics'] as typeof b);
       const trainSeconds = run.records.filter((r) => r.cachedFrom === undefined).reduce((s, r) => s + (r.metrics.trainSeconds ?? 0), 0);
       return { best, evaluations, reachedAt, evalsToGoal: reachedAt ?? run.budget + 1, nearBest: nearBestAt ?? run.budget + 1, finalQuality, reachedFinal, trainSeconds, wall: run.wallSeconds };
     });

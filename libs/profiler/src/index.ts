@@ -8,7 +8,7 @@ export { DEFAULT_OPTIONS, resolveOptions } from './options';
 export { listBackends, registerBackend, resolveBackend } from './registry';
 export { ensureBackend, pluginApi } from './plugins';
 export { timeLoop } from './harness';
-export { measure, readModelFile } from './measure';
+export { measure, profilerMetrics, readModelFile } from './measure';
 export { OPTIONS_HEADER, REMOTE_OPTION_KEYS, TOKEN_ENV, remoteHealth } from './backends/remote';
 export { graphCost, type GraphCost } from './estimate/graph-cost';
 export { calibrate, type CalibrateOptions, type CalibrationModel, type CalibrationPoint } from './estimate/calibrate';

@@ -3,7 +3,7 @@ import { ProfilerError } from './errors';
 import { resolveOptions } from './options';
 import { ensureBackend } from './plugins';
 import { resolveBackend } from './registry';
-import type { Measurement, MeasureOptions } from './types';
+import type { Measurement, MeasureOptions, ProfilerBackend } from './types';
 import './builtins';
 
 /**
@@ -13,16 +13,7 @@ import './builtins';
 export async function measure(model: Uint8Array | string, opts: MeasureOptions = {}): Promise<Measurement> {
   const resolved = resolveOptions(typeof model === 'string' ? { source: model, ...opts } : opts);
   const bytes = typeof model === 'string' ? await readModelFile(model) : model;
-  const loadFailures = new Map<string, string>();
-  for (const name of resolved.backends) {
-    try {
-      await ensureBackend(name);
-    } catch (e) {
-      if (resolved.backends.length === 1) throw e;
-      loadFailures.set(name, (e as Error).message);
-    }
-  }
-  const { name, backend } = await resolveBackend(resolved.backends, loadFailures);
+  const { name, backend } = await backendFor(resolved.backends);
   let m: Measurement;
   try {
     m = await backend.measure(bytes, { ...resolved, backend: name });
@@ -39,6 +30,29 @@ export async function measure(model: Uint8Array | string, opts: MeasureOptions =
   return m;
 }
 
+/** Loads the candidates (plug-ins on first use) and picks the first whose init works. */
+async function backendFor(backends: string[]): Promise<{ name: string; backend: ProfilerBackend }> {
+  const loadFailures = new Map<string, string>();
+  for (const name of backends) {
+    try {
+      await ensureBackend(name);
+    } catch (e) {
+      if (backends.length === 1) throw e;
+      loadFailures.set(name, (e as Error).message);
+    }
+  }
+  return resolveBackend(backends, loadFailures);
+}
+
+/**
+ * The backend `measure` would use with these options (loaded and initialised, so a missing one
+ * fails now) and the extra metrics it declares.
+ */
+export async function profilerMetrics(opts: MeasureOptions = {}): Promise<{ backend: string; metrics: string[] }> {
+  const { name, backend } = await backendFor(resolveOptions(opts).backends);
+  return { backend: name, metrics: [...(backend.metrics ?? [])] };
+}
+
 export async function readModelFile(file: string): Promise<Uint8Array> {
   try {
     return await readFile(file);
@@ -53,7 +67,10 @@ const NUMBER_KEYS = ['p50Ms', 'p90Ms', 'meanMs', 'stdMs', 'runs'] as const;
 /** A plug-in that returns a malformed result is a bug in the plug-in: say which one. */
 function checkMeasurement(backend: string, m: Measurement): void {
   const bad = NUMBER_KEYS.filter((k) => typeof m?.[k] !== 'number' || !Number.isFinite(m[k]) || m[k] < 0);
-  if (bad.length > 0 || typeof m.backend !== 'string' || typeof m.device !== 'string') {
-    throw new Error(`profiler backend '${backend}' returned a malformed measurement (bad: ${[...bad, ...(typeof m?.device !== 'string' ? ['device'] : [])].join(', ') || 'backend'}): ${JSON.stringify(m)}`);
+  const extra = m?.metrics;
+  const badExtra = extra !== undefined && (typeof extra !== 'object' || extra === null || Object.values(extra).some((v) => typeof v !== 'number'));
+  if (bad.length > 0 || typeof m.backend !== 'string' || typeof m.device !== 'string' || badExtra) {
+    const what = [...bad, ...(typeof m?.device !== 'string' ? ['device'] : []), ...(badExtra ? ['metrics'] : [])];
+    throw new Error(`profiler backend '${backend}' returned a malformed measurement (bad: ${what.join(', ') || 'backend'}): ${JSON.stringify(m)}`);
   }
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { measure } from './measure';
+import { measure, profilerMetrics } from './measure';
 import { CNN, makeModels } from './testing/make-models';
 
 const FAST = { warmup: 1, minRuns: 5, maxRuns: 20, maxSeconds: 2 };
@@ -28,6 +28,10 @@ describe('plug-in backends', () => {
     expect(m.device).toMatch(/^test board \(example plug-in, onnxruntime-node 1\./);
     expect(m.runs).toBeGreaterThanOrEqual(5);
     expect(m.p90Ms).toBeGreaterThanOrEqual(m.p50Ms);
+    // Its declared extra metric comes with every measurement.
+    await expect(profilerMetrics({ backend: '@marl-hpo/profiler-example' })).resolves.toEqual({ backend: '@marl-hpo/profiler-example', metrics: ['peakRssMb'] });
+    expect(m.metrics?.peakRssMb).toBeGreaterThan(10);
+    await expect(profilerMetrics({ backend: 'estimate' })).resolves.toEqual({ backend: 'estimate', metrics: [] });
   });
 
   it("resolves packages from the user's project, and says what is wrong with a bad one", async () => {
@@ -42,6 +46,11 @@ describe('plug-in backends', () => {
         async init() { throw new Error('device not connected'); }, async measure() {} });`,
       '@team/profiler-garbage': `exports.register = (api) => api.registerBackend('@team/profiler-garbage', {
         async init() {}, async measure() { return { p50Ms: 'fast' }; } });`,
+      '@team/profiler-energy': `exports.register = (api) => api.registerBackend('@team/profiler-energy', {
+        async init() {}, metrics: ['energyMj'],
+        async measure() { return { p50Ms: 1, p90Ms: 1, meanMs: 1, stdMs: 0, runs: 1, backend: '@team/profiler-energy', device: 'rig', metrics: { energyMj: 'a lot' } }; } });`,
+      '@team/profiler-bad-list': `exports.register = (api) => api.registerBackend('@team/profiler-bad-list', {
+        async init() {}, metrics: 'energyMj', async measure() {} });`,
     });
     jest.spyOn(process, 'cwd').mockReturnValue(dir);
     const bytes = new Uint8Array(7);
@@ -62,6 +71,9 @@ describe('plug-in backends', () => {
     const garbage = measure(bytes, { backend: '@team/profiler-garbage' });
     await expect(garbage).rejects.toThrow("profiler backend '@team/profiler-garbage' returned a malformed measurement");
     await expect(garbage).rejects.not.toHaveProperty('userError');
+    await expect(profilerMetrics({ backend: '@team/profiler-energy' })).resolves.toEqual({ backend: '@team/profiler-energy', metrics: ['energyMj'] });
+    await expect(measure(bytes, { backend: '@team/profiler-energy' })).rejects.toThrow(/returned a malformed measurement \(bad: metrics\)/);
+    await expect(measure(bytes, { backend: '@team/profiler-bad-list' })).rejects.toThrow("registerBackend('@team/profiler-bad-list'): metrics must be a list of metric names");
   });
 
   it('falls back along a list of backends and lists every reason when none works', async () => {

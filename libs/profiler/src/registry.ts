@@ -25,6 +25,9 @@ export function registerBackend(name: string, backend: ProfilerBackend, priority
   if (!backend || typeof backend.init !== 'function' || typeof backend.measure !== 'function') {
     throw new TypeError(`registerBackend('${name}'): not a valid profiler backend (needs init() and measure(model, opts))`);
   }
+  if (backend.metrics !== undefined && !(Array.isArray(backend.metrics) && backend.metrics.every((m) => typeof m === 'string' && m !== ''))) {
+    throw new TypeError(`registerBackend('${name}'): metrics must be a list of metric names`);
+  }
   const current = entries.get(name);
   if (current) {
     if (current.backend === backend) return;

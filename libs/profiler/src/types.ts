@@ -83,6 +83,8 @@ export interface Measurement {
   relCI?: number;
   /** Time per op type, largest first, when `ops` was asked for and the backend supports it. */
   ops?: OpTime[];
+  /** Further metrics of the model on this device (e.g. energyMj, peakMemoryMb): the names the backend declares in `metrics`. */
+  metrics?: Record<string, number>;
 }
 
 /**
@@ -92,6 +94,11 @@ export interface Measurement {
 export interface ProfilerBackend {
   init(): Promise<void>;
   measure(model: Uint8Array, opts: ResolvedMeasureOptions): Promise<Measurement>;
+  /**
+   * Names of the extra metrics `measure` returns in `Measurement.metrics`, so a search config may
+   * name them in objectives and constraints (checked before any training). Default: none.
+   */
+  metrics?: readonly string[];
 }
 
 /** What a plug-in package's `register(api)` receives. */

@@ -117,7 +117,9 @@ export class QueueEvaluator implements Evaluator {
     }, 3000);
     try {
       const job = await this.submit(id, { kind: 'prepare', run: this.run, config: this.opts.config });
-      return ((await this.collect(job)) as PrepareResult).info;
+      const { info } = (await this.collect(job)) as PrepareResult;
+      if (!Array.isArray(info?.metrics)) throw new QueueWorkerError(`queue job ${id}: the worker did not say which metrics it produces (an older marl-hpo worker? update the workers)`);
+      return info;
     } finally {
       clearTimeout(hint);
     }

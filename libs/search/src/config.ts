@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { METRICS, parseRewardSpec } from './reward';
+import { algorithms, type Algorithm } from '@marl-hpo/agents';
+import { parseRewardSpec } from './reward';
 
 /** A config file or value the user wrote wrong; the message names the file and field path. */
 export class ConfigError extends Error {
@@ -11,7 +12,12 @@ export class ConfigError extends Error {
   }
 }
 
-const metric = z.enum(METRICS).describe('a metric the pipeline measures');
+const metric = z
+  .string()
+  .min(1)
+  .describe(
+    'any metric the evaluator produces: accuracy, loss (classification), mIoU, pixelAccuracy, loss (segmentation), latencyMs (p50), latencyP90Ms, params, macs, trainSeconds, onnxBytes, and what the profiler backend declares; a name nothing produces fails before training',
+  );
 
 const objective = z.union([
   z
@@ -61,7 +67,7 @@ export const searchConfigSchema = z
       .refine((b) => b.episodes !== undefined || b.seconds !== undefined, { message: 'budget needs episodes or seconds' }),
     objectives: z.array(objective).min(1).describe('combined into one global reward'),
     constraints: z.array(constraint).default([]).describe('hard constraints: violating one gives the minimum reward'),
-    algorithm: z.enum(['marl', 'random', 'qlearning', 'evolution']).default('marl'),
+    algorithm: z.enum(algorithms as [Algorithm, ...Algorithm[]]).default('marl').describe(`search algorithm: ${algorithms.join(', ')}`),
     agent: z.record(z.string(), z.unknown()).default({}).describe('algorithm options (alpha, gamma, epsilon schedule, ...)'),
     seed: z.number().int().default(0),
     baseline: z.boolean().default(false).describe("evaluate the template's baseline first (for size and latency ratios)"),
@@ -121,11 +127,13 @@ function pathOf(path: PropertyKey[]): string {
 
 /** Validates a config object; the error names the source and the field path of the first problem. */
 export function parseConfig(value: unknown, source = 'config'): SearchConfig {
-  const r = searchConfigSchema.safeParse(value);
-  if (r.success) {
-    parseRewardSpec({ objectives: r.data.objectives, constraints: r.data.constraints }, source);
-    return r.data;
+  // Objectives and constraints first: parseRewardSpec says what is wrong where zod's union only says "Invalid input".
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const v = value as Record<string, unknown>;
+    parseRewardSpec({ objectives: v.objectives, ...(v.constraints === undefined ? {} : { constraints: v.constraints }) }, source);
   }
+  const r = searchConfigSchema.safeParse(value);
+  if (r.success) return r.data;
   const issue = r.error.issues[0];
   const where = pathOf(issue.path as PropertyKey[]);
   throw new ConfigError(`${source}: ${where ? `${where}: ` : ''}${issue.message}`);

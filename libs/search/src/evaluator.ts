@@ -1,12 +1,17 @@
 import type { ArchitectureIR, ConfigValues, Shape, Task } from '@marl-hpo/arch';
 import type { Fidelity } from './journal';
-import type { Metrics } from './reward';
+import type { MetricName, Metrics } from './reward';
 
-/** What templates are scaled to: the dataset's input shape, classes and task. */
+/** What templates are scaled to (the dataset's input shape, classes and task), and what evaluations report. */
 export interface DatasetInfo {
   input: Shape;
   classes: number;
   task: Task;
+  /**
+   * Every metric this evaluator's outcomes hold (params and macs come from the static cost
+   * model and need not be listed): a config naming any other fails before the first evaluation.
+   */
+  metrics: MetricName[];
 }
 
 /** One evaluation to run. */
@@ -35,6 +40,7 @@ export interface EvalOutcome {
  * recorded as a failed evaluation and the search goes on. It must honour `signal`.
  */
 export interface Evaluator {
+  /** Readies the evaluator (dataset, backends) and says what it works on and produces; throws a userError on a bad config. */
   prepare(): Promise<DatasetInfo>;
   evaluate(job: EvalJob, signal: AbortSignal): Promise<EvalOutcome>;
   close(): Promise<void>;

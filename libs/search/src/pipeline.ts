@@ -1,13 +1,16 @@
 import { loadDataset, type Dataset, type DataOptions } from '@marl-hpo/data';
 import { exportOnnx } from '@marl-hpo/onnx';
-import { ensureBackend, measure, resolveOptions } from '@marl-hpo/profiler';
-import { train } from '@marl-hpo/trainer';
+import { measure, profilerMetrics } from '@marl-hpo/profiler';
+import { TASK_METRICS, train } from '@marl-hpo/trainer';
 import type { SearchConfig } from './config';
 import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
 import type { Metrics } from './reward';
 
 /** Profiling defaults for a search: shorter than a one-off `marl-hpo profile`, still a tight median. */
 const SEARCH_PROFILE_DEFAULTS = { warmup: 3, minRuns: 10, maxRuns: 300, maxSeconds: 3, targetRelCI: 0.03 };
+
+/** What every evaluation adds to the trainer's task metrics (the profiler backend may declare more). */
+const PIPELINE_METRICS = ['trainSeconds', 'latencyMs', 'latencyP90Ms', 'onnxBytes'];
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
@@ -28,12 +31,11 @@ export class PipelineEvaluator implements Evaluator {
     return this.dataset;
   }
 
-  /** Loads the dataset and checks the profiler settings, so a bad config fails before any training. */
+  /** Loads the dataset and the profiler backend, so a bad config fails before any training. */
   async prepare(): Promise<DatasetInfo> {
-    const profiler = resolveOptions({ ...SEARCH_PROFILE_DEFAULTS, ...this.config.profiler }, 'profiler');
-    for (const backend of profiler.backends) await ensureBackend(backend);
+    const profiler = await profilerMetrics({ ...SEARCH_PROFILE_DEFAULTS, ...this.config.profiler });
     const ds = await this.load();
-    return { input: ds.shape, classes: ds.classes.length, task: ds.task };
+    return { input: ds.shape, classes: ds.classes.length, task: ds.task, metrics: [...TASK_METRICS[ds.task], ...PIPELINE_METRICS, ...profiler.metrics] };
   }
 
   async evaluate(job: EvalJob, signal: AbortSignal): Promise<EvalOutcome> {
@@ -64,7 +66,7 @@ export class PipelineEvaluator implements Evaluator {
     const profileTime = seconds(start);
 
     return {
-      metrics: { ...quality, trainSeconds: trained.trainSeconds, latencyMs: latency.p50Ms, latencyP90Ms: latency.p90Ms, onnxBytes: onnx.length },
+      metrics: { ...latency.metrics, ...quality, trainSeconds: trained.trainSeconds, latencyMs: latency.p50Ms, latencyP90Ms: latency.p90Ms, onnxBytes: onnx.length },
       onnx,
       timings: { train: trainTime, export: exportTime, profile: profileTime },
       ...(latency.ops ? { ops: latency.ops } : {}),

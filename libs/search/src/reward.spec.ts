@@ -1,4 +1,4 @@
-import { computeReward, MIN_REWARD, parseRewardSpec, RewardSpecError, violatedConstraints, type RewardSpec } from './reward';
+import { checkMetricsProduced, computeReward, MIN_REWARD, parseRewardSpec, RewardSpecError, violatedConstraints, type RewardSpec } from './reward';
 
 const mnas = parseRewardSpec({
   objectives: [
@@ -67,18 +67,44 @@ describe('parseRewardSpec', () => {
   };
   it('names the field of every mistake', () => {
     fails({ objectives: [] }, /^--objective: objectives: expected a non-empty list/);
-    fails([{ metric: 'acc', goal: 'max' }], /objectives\[0\]\.metric: unknown metric "acc"/);
+    fails([{ metric: 5, goal: 'max' }], /objectives\[0\]\.metric: expected a metric name such as "accuracy" .*, got 5$/);
+    fails([{ metric: 'test accuracy', goal: 'max' }], /objectives\[0\]\.metric: expected a metric name/);
+    fails([{ goal: 'max' }], /objectives\[0\]\.metric: missing \(expected the name of the metric/);
+    fails([{ metric: 'accuracy' }], /objectives\[0\]: expected goal: 'max' \| 'min', or a soft target with target and weight$/);
+    fails(['accuracy'], /objectives\[0\]: expected \{metric, goal\} or \{metric, target, weight\}, got "accuracy"$/);
     fails([{ metric: 'accuracy', goal: 'up' }], /objectives\[0\]\.goal: expected 'max' or 'min'/);
     fails([{ metric: 'accuracy', goal: 'max', target: 1 }], /objectives\[0\]\.target: unknown field/);
     fails([{ metric: 'latencyMs', target: 0, weight: -0.07 }], /objectives\[0\]\.target: expected a number > 0/);
     fails([{ metric: 'latencyMs', target: 1 }], /objectives\[0\]\.weight/);
     fails([{ metric: 'accuracy', goal: 'max' }, { metric: 'accuracy', goal: 'min' }], /objectives\[1\]\.metric: 'accuracy' is already an objective/);
     fails({ objectives: [{ metric: 'accuracy', goal: 'max' }], constraints: [{ metric: 'params' }] }, /constraints\[0\]: expected max, min or both/);
+    fails({ objectives: [{ metric: 'accuracy', goal: 'max' }], constraints: [{ max: 3 }] }, /constraints\[0\]\.metric: missing/);
     fails({ objectives: [{ metric: 'accuracy', goal: 'max' }], constraints: [{ metric: 'params', min: 5, max: 1 }] }, /constraints\[0\]: min 5 exceeds max 1/);
     fails({ objectives: [{ metric: 'accuracy', goal: 'max' }], budget: 3 }, /budget: unknown field/);
     expect(new RewardSpecError('x').userError).toBe(true);
   });
+  it('accepts any metric name: a table column, a profiler plug-in\'s', () => {
+    const spec = parseRewardSpec({ objectives: [{ metric: 'testAccuracy12', goal: 'max' }, { metric: 'energyMj', target: 2, weight: -0.1 }], constraints: [{ metric: 'peakMemoryMb', max: 64 }] });
+    expect(computeReward(spec, { testAccuracy12: 0.5, energyMj: 2, peakMemoryMb: 64 })).toEqual({ reward: 0.5, feasible: true });
+    expect(computeReward(spec, { testAccuracy12: 0.5, energyMj: 2, peakMemoryMb: 65 }).reason).toMatch(/peakMemoryMb = 65 > max 64/);
+  });
   it('defaults constraints to none and accepts a bare list of objectives', () => {
     expect(parseRewardSpec([{ metric: 'accuracy', goal: 'max' }])).toEqual({ objectives: [{ metric: 'accuracy', goal: 'max' }], constraints: [] });
+  });
+});
+
+describe('checkMetricsProduced', () => {
+  const spec = parseRewardSpec({ objectives: [{ metric: 'accuracy', goal: 'max' }, { metric: 'latencyMS', target: 1, weight: -0.1 }], constraints: [{ metric: 'energyMj', max: 3 }] });
+  const produced = ['accuracy', 'loss', 'latencyMs', 'params'];
+  it('names the first field whose metric nothing produces, suggests the closest name and lists what is produced', () => {
+    expect(() => checkMetricsProduced(spec, produced, 'c.json')).toThrow(RewardSpecError);
+    expect(() => checkMetricsProduced(spec, produced, 'c.json')).toThrow(
+      "c.json: objectives[1].metric: 'latencyMS' is not produced (did you mean 'latencyMs'? metrics: accuracy, loss, latencyMs, params)",
+    );
+    expect(() => checkMetricsProduced(spec, [...produced, 'latencyMS'], undefined, 'by table t')).toThrow(
+      "constraints[0].metric: 'energyMj' is not produced by table t (metrics: accuracy, loss, latencyMs, params, latencyMS)",
+    );
+    expect(() => checkMetricsProduced(parseRewardSpec([{ metric: 'acuracy', goal: 'max' }]), produced)).toThrow(/did you mean 'accuracy'\?/);
+    expect(() => checkMetricsProduced(spec, [...produced, 'latencyMS', 'energyMj'])).not.toThrow();
   });
 });

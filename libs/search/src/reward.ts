@@ -18,11 +18,18 @@
  * An evaluation gets MIN_REWARD (feasible: false, with a reason) when it failed, violates
  * a hard constraint, or lacks a finite, in-domain value for a metric an objective or a
  * constraint names (a constraint that cannot be checked is not satisfied).
+ *
+ * Metrics are open: any name an evaluator, a profiler backend or a table produces. Each
+ * evaluator declares what it produces (DatasetInfo.metrics), and `checkMetricsProduced`
+ * refuses a spec naming anything else before the first evaluation.
  */
 
-export const METRICS = ['accuracy', 'mIoU', 'pixelAccuracy', 'loss', 'latencyMs', 'latencyP90Ms', 'params', 'macs', 'trainSeconds', 'onnxBytes'] as const;
-export type MetricName = (typeof METRICS)[number];
+/** A metric's name, e.g. accuracy, latencyMs, energyMj, testAccuracy (case-sensitive). */
+export type MetricName = string;
 export type Metrics = Partial<Record<MetricName, number>>;
+
+/** What the static cost model gives every configuration, before training. */
+export const STATIC_METRICS: readonly MetricName[] = ['params', 'macs'];
 
 export interface GoalObjective {
   metric: MetricName;
@@ -80,18 +87,21 @@ export function parseRewardSpec(value: unknown, where = 'objective'): RewardSpec
   if (!isObject(spec)) throw new RewardSpecError(`${where}: expected {"objectives": [...], "constraints": [...]}`);
   for (const k of Object.keys(spec)) if (k !== 'objectives' && k !== 'constraints') throw fail(k, 'unknown field (expected objectives, constraints)');
   const metric = (v: unknown, field: string): MetricName => {
-    if (!(METRICS as readonly unknown[]).includes(v)) throw fail(field, `unknown metric ${JSON.stringify(v)} (metrics: ${METRICS.join(', ')})`);
-    return v as MetricName;
+    if (typeof v !== 'string' || !/^[A-Za-z_][\w.-]*$/.test(v)) {
+      throw fail(field, `expected a metric name such as "accuracy" or "latencyMs" (letters, digits, _ . -), got ${JSON.stringify(v)}`);
+    }
+    return v;
   };
   const onlyKeys = (o: Record<string, unknown>, keys: string[], field: string) => {
     for (const k of Object.keys(o)) if (!keys.includes(k)) throw fail(`${field}.${k}`, `unknown field (expected ${keys.join(', ')})`);
   };
 
-  if (!Array.isArray(spec.objectives) || spec.objectives.length === 0) throw fail('objectives', 'expected a non-empty list');
+  if (!Array.isArray(spec.objectives) || spec.objectives.length === 0) throw fail('objectives', 'expected a non-empty list of {metric, goal} or {metric, target, weight}');
   const seen = new Set<string>();
   const objectives = spec.objectives.map((o, i): Objective => {
     const field = `objectives[${i}]`;
-    if (!isObject(o)) throw fail(field, 'expected {metric, goal} or {metric, target, weight}');
+    if (!isObject(o)) throw fail(field, `expected {metric, goal} or {metric, target, weight}, got ${JSON.stringify(o)}`);
+    if (o.metric === undefined) throw fail(`${field}.metric`, 'missing (expected the name of the metric, e.g. "accuracy")');
     const m = metric(o.metric, `${field}.metric`);
     if (seen.has(m)) throw fail(`${field}.metric`, `'${m}' is already an objective`);
     seen.add(m);
@@ -101,6 +111,7 @@ export function parseRewardSpec(value: unknown, where = 'objective'): RewardSpec
       return { metric: m, goal: o.goal };
     }
     onlyKeys(o, ['metric', 'target', 'weight'], field);
+    if (o.target === undefined && o.weight === undefined) throw fail(field, "expected goal: 'max' | 'min', or a soft target with target and weight");
     if (!finite(o.target) || o.target <= 0) throw fail(`${field}.target`, `expected a number > 0, got ${JSON.stringify(o.target)} (or give goal: 'max' | 'min')`);
     if (!finite(o.weight)) throw fail(`${field}.weight`, `expected a finite number, got ${JSON.stringify(o.weight)}`);
     return { metric: m, target: o.target, weight: o.weight };
@@ -110,8 +121,9 @@ export function parseRewardSpec(value: unknown, where = 'objective'): RewardSpec
   if (!Array.isArray(rawConstraints)) throw fail('constraints', 'expected a list of {metric, max?, min?}');
   const constraints = rawConstraints.map((c, i): Constraint => {
     const field = `constraints[${i}]`;
-    if (!isObject(c)) throw fail(field, 'expected {metric, max?, min?}');
+    if (!isObject(c)) throw fail(field, `expected {metric, max?, min?}, got ${JSON.stringify(c)}`);
     onlyKeys(c, ['metric', 'max', 'min'], field);
+    if (c.metric === undefined) throw fail(`${field}.metric`, 'missing (expected the name of the metric, e.g. "params")');
     const out: Constraint = { metric: metric(c.metric, `${field}.metric`) };
     for (const bound of ['max', 'min'] as const) {
       if (c[bound] === undefined) continue;
@@ -123,6 +135,46 @@ export function parseRewardSpec(value: unknown, where = 'objective'): RewardSpec
     return out;
   });
   return { objectives, constraints };
+}
+
+/**
+ * Refuses a spec that names a metric nothing produces, naming the field, e.g.
+ * `objectives[1].metric: 'latencyMS' is not produced (did you mean 'latencyMs'? metrics: accuracy, latencyMs, ...)`.
+ * `where` prefixes the message; `by` says what produces them (e.g. "by table nb201-cifar10").
+ */
+export function checkMetricsProduced(spec: RewardSpec, produced: Iterable<MetricName>, where?: string, by?: string): void {
+  const names = [...new Set(produced)];
+  const fields = [...spec.objectives.map((o, i) => [`objectives[${i}]`, o.metric]), ...spec.constraints.map((c, i) => [`constraints[${i}]`, c.metric])];
+  for (const [field, m] of fields) {
+    if (names.includes(m)) continue;
+    const near = closestName(m, names);
+    const hint = near ? `did you mean '${near}'? ` : '';
+    throw new RewardSpecError(`${where ? `${where}: ` : ''}${field}.metric: '${m}' is not produced${by ? ` ${by}` : ''} (${hint}metrics: ${names.join(', ') || 'none'})`);
+  }
+}
+
+/** The produced name closest to a typo: same letters ignoring case, or within 2 edits. */
+function closestName(name: string, names: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const exact = names.find((n) => n.toLowerCase() === lower);
+  if (exact) return exact;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const n of names) {
+    const d = editDistance(lower, n.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [n, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
 }
 
 /**

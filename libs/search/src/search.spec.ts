@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseConfig, readJournal, runSearch, SyntheticEvaluator, type EvaluationRecord, type SearchConfigInput } from './index';
 import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
 
-const mnist: DatasetInfo = { input: [28, 28, 1], classes: 10, task: 'classification' };
+const mnist: Omit<DatasetInfo, 'metrics'> = { input: [28, 28, 1], classes: 10, task: 'classification' };
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'search-'));
 const baseConfig: SearchConfigInput = {
   template: 'vgg',
@@ -146,7 +146,16 @@ test('bad run folders and configs are user errors naming the file or field', asy
   await runSearch(config({ budget: { episodes: 1 } }), { out, evaluator: new Probe() });
   await expect(runSearch(config({ budget: { episodes: 1 } }), { out, evaluator: new Probe() })).rejects.toThrow(/already holds a run .* pass --resume/);
   await expect(runSearch(config({ seed: 4 }), { out, resume: true, evaluator: new Probe() })).rejects.toThrow(/config\.json: --resume needs the same config/);
-  expect(() => parseConfig({ ...baseConfig, objectives: [{ metric: 'acc', goal: 'max' }] }, 's.json')).toThrow(/^s\.json: objectives\[0\]/);
+  expect(() => parseConfig({ ...baseConfig, objectives: [{ metric: 'accuracy', goal: 'maximize' }] }, 's.json')).toThrow(`s.json: objectives[0].goal: expected 'max' or 'min', got "maximize"`);
+  expect(() => parseConfig({ ...baseConfig, objectives: [{ metric: 'latencyMs', target: '1', weight: -1 }] }, 's.json')).toThrow(/^s\.json: objectives\[0\]\.target: expected a number > 0, got "1"/);
+  expect(() => parseConfig({ ...baseConfig, constraints: [{ metric: 'params', max: 'big' }] }, 's.json')).toThrow(/^s\.json: constraints\[0\]\.max: expected a finite number, got "big"$/);
+  expect(() => parseConfig({ ...baseConfig, objectives: undefined }, 's.json')).toThrow(/^s\.json: objectives: expected a non-empty list/);
+  // A metric nothing produces: refused once the evaluator said what it produces, before any evaluation.
+  const probe = new Probe();
+  await expect(runSearch(config({ objectives: [{ metric: 'accuracy', goal: 'max' }, { metric: 'latencyMS', target: 1, weight: -0.1 }] }), { out: tmp(), evaluator: probe })).rejects.toThrow(
+    "objectives[1].metric: 'latencyMS' is not produced (did you mean 'latencyMs'? metrics: accuracy, loss, latencyMs, trainSeconds, onnxBytes, params, macs)",
+  );
+  expect(probe.jobs).toHaveLength(0);
   expect(() => parseConfig({ ...baseConfig, budget: {} }, 's.json')).toThrow('s.json: budget: budget needs episodes or seconds');
   expect(() => parseConfig({ ...baseConfig, trainer: { epochs: 0 } }, 's.json')).toThrow(/^s\.json: trainer\.epochs: /);
   expect(() => parseConfig({ ...baseConfig, extra: 1 }, 's.json')).toThrow(/^s\.json: Unrecognized key: "extra"/);

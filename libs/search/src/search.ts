@@ -6,7 +6,7 @@ import { ConfigError, type SearchConfig } from './config';
 import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
 import { countsAgainstBudget as costly, isFullFidelity as isFull, JournalWriter, MAX_STEPS_PER_EVALUATION, learnedFrom, readJournal, type EvaluationRecord, type Fidelity } from './journal';
 import { paretoFront, qualityOf } from './pareto';
-import { computeReward, MIN_REWARD, violatedConstraints, type Metrics, type RewardSpec } from './reward';
+import { checkMetricsProduced, computeReward, MIN_REWARD, STATIC_METRICS, violatedConstraints, type Metrics, type RewardSpec } from './reward';
 import { RunDir } from './run-dir';
 
 /** Agents plan their exploration over this many episodes when the budget is wall-clock only. */
@@ -89,6 +89,8 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
   const templateOpts: TemplateOptions = { input: dataset.input, classes: dataset.classes, ...config.templateOptions };
   const space = template.space(templateOpts);
   const spec: RewardSpec = { objectives: config.objectives, constraints: config.constraints };
+  // A metric nothing produces would make every evaluation infeasible: refuse it before training.
+  checkMetricsProduced(spec, [...dataset.metrics, ...STATIC_METRICS]);
   const full: Fidelity = { epochs: config.trainer.epochs };
   const mf = config.multiFidelity;
   const screenFidelity: Fidelity | undefined = mf && { epochs: mf.screen.epochs, trainFraction: mf.screen.trainFraction };

@@ -30,10 +30,14 @@ function hash01(s: string): number {
  */
 export class SyntheticEvaluator implements Evaluator {
   evaluations = 0;
+  private readonly info: DatasetInfo;
   constructor(
-    private readonly info: DatasetInfo,
+    dataset: Omit<DatasetInfo, 'metrics'>,
     private readonly opts: SyntheticOptions = {},
-  ) {}
+  ) {
+    const quality = dataset.task === 'segmentation' ? ['mIoU', 'loss'] : ['accuracy', 'loss'];
+    this.info = { ...dataset, metrics: [...quality, 'latencyMs', 'trainSeconds', 'onnxBytes'] };
+  }
 
   async prepare(): Promise<DatasetInfo> {
     return this.info;

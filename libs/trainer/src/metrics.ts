@@ -17,6 +17,12 @@ export interface SegmentationMetrics {
 
 export type Metrics = ClassificationMetrics | SegmentationMetrics;
 
+/** The metrics `result()` reports per task (what a search may name in its objectives). */
+export const TASK_METRICS: Readonly<Record<'classification' | 'segmentation', readonly string[]>> = {
+  classification: ['accuracy', 'loss'],
+  segmentation: ['pixelAccuracy', 'mIoU', 'loss'],
+};
+
 export class MetricAccumulator {
   private correct = 0;
   private count = 0;

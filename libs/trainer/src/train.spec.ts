@@ -3,7 +3,7 @@ import type { ArchitectureIR } from '@marl-hpo/arch';
 import type { Batch, Split } from '@marl-hpo/data';
 import { initBackend } from './backend';
 import { TrainerError, TrainingAborted } from './errors';
-import { MetricAccumulator, meanIoU } from './metrics';
+import { MetricAccumulator, meanIoU, TASK_METRICS } from './metrics';
 import { buildModel } from './model';
 import { rng } from './rng';
 import { evaluate, predict, train, type TrainData } from './train';
@@ -197,6 +197,7 @@ describe('metrics', () => {
     [0, 1, 1, 1, 0].forEach((p, i) => (logits[i * 4 + p] = 5));
     acc.add(logits, Int32Array.from([0, 0, 1, 1, 2]));
     const m = acc.result() as { pixelAccuracy: number; mIoU: number; loss: number };
+    expect(Object.keys(m).sort()).toEqual([...TASK_METRICS.segmentation].sort()); // what a search may name
     expect(m.pixelAccuracy).toBeCloseTo(3 / 5, 12);
     expect(m.mIoU).toBeCloseTo((1 / 3 + 2 / 3 + 0) / 3, 12);
     expect(meanIoU([0, 0], [0, 0], [0, 0])).toBe(0);
@@ -206,6 +207,7 @@ describe('metrics', () => {
     const acc = new MetricAccumulator('classification', 3);
     acc.add(Float32Array.from([0, 0, 0, 2, 0, 0]), Int32Array.from([1, 0]));
     const m = acc.result() as { accuracy: number; loss: number };
+    expect(Object.keys(m).sort()).toEqual([...TASK_METRICS.classification].sort());
     // Row 1: uniform -> ln 3 (argmax ties go to class 0: wrong). Row 2: -log(e^2 / (e^2 + 2)).
     expect(m.loss).toBeCloseTo((Math.log(3) + Math.log(1 + 2 * Math.exp(-2))) / 2, 6);
     expect(m.accuracy).toBe(0.5);

@@ -43,7 +43,8 @@ test('--json prints one document with the figures of each algorithm, scored with
 const cases: [string[], RegExp][] = [
   [[], /^marl-hpo: --table: required/],
   [['--table', '/nonexistent.json'], /^marl-hpo: \/nonexistent\.json: cannot read \(ENOENT\)$/],
-  [['--objective', '[{"metric":"speed","goal":"max"}]'], /^marl-hpo: --objective: objectives\[0\]\.metric: unknown metric "speed"/],
+  [['--objective', '[{"metric":"speed","goal":"max"}]'], /^marl-hpo: --objective: objectives\[0\]\.metric: 'speed' is not produced by table tiny \(metrics: accuracy, latencyMs\)$/],
+  [['--objective', '[{"metric":"accuracy","goal":"up"}]'], /^marl-hpo: --objective: objectives\[0\]\.goal: expected 'max' or 'min', got "up"$/],
   [['--algorithms', 'marl,bayes'], /^marl-hpo: --algorithms: unknown 'bayes'/],
   [['--agent-options', '{"marl":{"alpha":2}}'], /^marl-hpo: options\.alpha: expected a number in \(0, 1\]/],
   [['--budget', '0'], /^marl-hpo: --budget: expected an integer >= 1/],

@@ -1,5 +1,5 @@
 import { algorithms as allAlgorithms, type Algorithm } from '@marl-hpo/agents';
-import { loadTable, RANDOM_EQUIVALENT_CAP, runSearchBench } from '@marl-hpo/bench';
+import { checkTableMetrics, loadTable, RANDOM_EQUIVALENT_CAP, runSearchBench } from '@marl-hpo/bench';
 import { parseRewardSpec } from '@marl-hpo/search';
 import { intFlag, jsonFlag, table, UsageError, type Command } from '../cli';
 
@@ -32,6 +32,7 @@ export const benchSearch: Command = {
     const objectiveJson = jsonFlag(values, 'objective');
     const objective =
       objectiveJson !== undefined ? parseRewardSpec(objectiveJson, '--objective') : (t.objective ?? parseRewardSpec([{ metric: 'accuracy', goal: 'max' }]));
+    checkTableMetrics(t, objective, objectiveJson !== undefined ? '--objective' : file);
     const agentOptions = jsonFlag(values, 'agent-options') ?? {};
     if (typeof agentOptions !== 'object' || agentOptions === null || Array.isArray(agentOptions)) {
       throw new UsageError('--agent-options: expected {"<algorithm>": {<option>: value}}');
