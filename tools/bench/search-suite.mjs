@@ -2,10 +2,10 @@
 // Runs the tabular search benchmark on every table (tools/bench/tables/*.json) with the built CLI
 // and Optuna TPE, and prints one JSON document: per table and algorithm, the median evaluations to
 // the top 1%, the fraction of repeats that reached it and the mean best reward at the budget; and
-// the ratios of the goal (marl vs random and vs TPE, lower is better).
+// the ratios of the goal (marl vs random, vs our TPE and vs Optuna's, lower is better).
 //
 //   npm run build && node tools/bench/search-suite.mjs [--repeats 50] [--budget 100] [--seed 0]
-//       [--algorithms marl,random,qlearning,evolution] [--accounting episodes|evaluations]
+//       [--algorithms marl,random,qlearning,evolution,tpe] [--accounting episodes|evaluations]
 //       [--agent-options '<json>'] [--no-tpe] [--full]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,7 +21,7 @@ const { values } = parseArgs({
     budget: { type: 'string', default: '100' },
     seed: { type: 'string', default: '0' },
     accounting: { type: 'string', default: 'episodes' },
-    algorithms: { type: 'string', default: 'marl,random,qlearning,evolution' },
+    algorithms: { type: 'string', default: 'marl,random,qlearning,evolution,tpe' },
     'agent-options': { type: 'string' },
     tables: { type: 'string', default: path.join(here, 'tables') },
     'no-tpe': { type: 'boolean' },
@@ -54,6 +54,7 @@ for (const file of files) {
   row.marlVsRandom = ratio('marl', 'random');
   row.marlVsRandomTheory = Number((row.marl?.evalsToTop1pct / ts.randomSearchTheory.evalsToTop1pct).toFixed(3));
   row.marlVsTpe = ratio('marl', 'tpe');
+  row.marlVsOptunaTpe = ratio('marl', 'optuna-categorical');
   out.tables[ts.table] = row;
   if (values.full) out.full[ts.table] = { ...ts, results };
 }

@@ -47,7 +47,7 @@ for (const cand of candidates) {
     const args = [cli, 'bench', 'search', '--table', file, ...common, '--algorithms', values.algorithm, '--json', '--agent-options', JSON.stringify({ [values.algorithm]: cand.options })];
     const r = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 }));
     const m = r.results[values.algorithm];
-    const t = tpe(file).results.tpe;
+    const t = tpe(file).results['optuna-categorical'];
     perTable[r.table] = {
       evals: m.evalsToTop1pct,
       reached: m.top1pctReached,

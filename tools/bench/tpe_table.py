@@ -3,7 +3,10 @@
 `marl-hpo bench search`, so TPE's figures compare directly with the TypeScript algorithms.
 
     /usr/bin/python3 tools/bench/tpe_table.py --table tools/bench/tables/chain6.json \
-        --budget 100 --repeats 50 --seed 0 [--objective '<json>'] [--accounting evaluations] [--multivariate]
+        --budget 100 --repeats 50 --seed 0 [--objective '<json>'] [--accounting evaluations] [--multivariate] \
+        [--coding categorical|int]
+
+Results are keyed 'optuna-categorical' or 'optuna-int'. Tables may hold any metric columns.
 
 The reward and the summary statistics are written again here, independently of
 libs/search/src/reward.ts and libs/bench/src/run.ts; libs/bench/src/tpe.spec.ts checks that both
@@ -164,11 +167,63 @@ def random_equivalent_evals(values, target, with_replacement, cap):
 RANDOM_EQUIVALENT_CAP = 20  # RANDOM_EQUIVALENT_CAP of libs/bench/src/run.ts
 
 
+def optuna_densities(req):
+    """Optuna's own l(x) and g(x) (log densities over each slot's choices) after a history, computed
+    as TPESampler.sample_independent does; libs/agents/src/tpe.spec.ts checks tpe.ts against them.
+    req: {slots: [{name, choices}], coding: ['categorical' | 'int' per slot], history: [{config, reward}],
+    options: tpe.ts option names}. None while the history is shorter than startupTrials. --densities
+    reads a list of them on stdin and prints the list of answers."""
+    import numpy as np
+    import optuna
+    from optuna.samplers._tpe.parzen_estimator import _ParzenEstimator
+    from optuna.samplers._tpe.sampler import _get_observation_pairs, _split_observation_pairs, default_weights
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    o = req['options']
+    sampler = optuna.samplers.TPESampler(
+        consider_prior=o['considerPrior'], prior_weight=o['priorWeight'], consider_magic_clip=o['considerMagicClip'],
+        consider_endpoints=o['considerEndpoints'], n_startup_trials=o['startupTrials'],
+        gamma=lambda n: min(int(np.ceil(o['gamma'] * n)), o['gammaMax']),
+        weights=default_weights if o['weights'] == 'optuna' else (lambda n: np.ones(n)), seed=0)
+    dists = {}
+    for s, coding in zip(req['slots'], req['coding']):
+        k = len(s['choices'])
+        dists[s['name']] = (optuna.distributions.CategoricalDistribution(list(range(k))) if coding == 'categorical'
+                            else optuna.distributions.IntDistribution(0, k - 1))
+    study = optuna.create_study(direction='maximize', sampler=sampler)
+    for h in req['history']:
+        params = {name: h['config'][i] for i, name in enumerate(dists)}
+        study.add_trial(optuna.trial.create_trial(params=params, distributions=dists, value=h['reward']))
+    out = []
+    for name, dist in dists.items():
+        values, scores, violations = _get_observation_pairs(study, [name], False, False)
+        n = len(scores)
+        if n < sampler._n_startup_trials:
+            return None
+        below_idx, above_idx = _split_observation_pairs(scores, sampler._gamma(n), violations)
+        x = np.asarray(values[name], dtype=float)
+        xs = np.arange(len(dist.choices) if coding_of(dist) == 'categorical' else dist.high + 1)
+        pe = lambda idx: _ParzenEstimator({name: x[idx]}, {name: dist}, sampler._parzen_estimator_parameters)
+        out.append({'below': pe(below_idx).log_pdf({name: xs}).tolist(), 'above': pe(above_idx).log_pdf({name: xs}).tolist(),
+                    'belowIndexes': below_idx.tolist(), 'aboveIndexes': above_idx.tolist()})
+    return out
+
+
+def coding_of(dist):
+    import optuna
+    return 'categorical' if isinstance(dist, optuna.distributions.CategoricalDistribution) else 'int'
+
+
 def table_rewards(table, objective):
     return {tuple(r['choice']): reward(objective, r) for r in table['rows']}
 
 
-def run_tpe(table, objective, budget, repeats, seed, startup, multivariate, accounting='episodes'):
+def result_name(coding, multivariate):
+    """The results key: 'optuna-categorical' or 'optuna-int' (TypeScript's own TPE is 'tpe')."""
+    return f'optuna-{coding}' + ('-multivariate' if multivariate else '')
+
+
+def run_tpe(table, objective, budget, repeats, seed, startup, multivariate, accounting='episodes', coding='categorical'):
     import optuna  # imported here: --check runs without it
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -188,8 +243,13 @@ def run_tpe(table, objective, budget, repeats, seed, startup, multivariate, acco
         study = optuna.create_study(direction='maximize', sampler=sampler)
         trace, seen = [], set()
 
+        def suggest(trial, s):
+            # categorical: one category per choice; int: the choice index as an ordered integer.
+            n = len(s['choices'])
+            return trial.suggest_categorical(s['name'], list(range(n))) if coding == 'categorical' else trial.suggest_int(s['name'], 0, n - 1)
+
         def objective_fn(trial):
-            config = tuple(trial.suggest_categorical(s['name'], list(range(len(s['choices'])))) for s in slots)
+            config = tuple(suggest(trial, s) for s in slots)
             value = rewards.get(config, MIN_REWARD)
             if accounting == 'episodes' or not (config in seen or config in free):
                 trace.append(value)
@@ -205,7 +265,7 @@ def run_tpe(table, objective, budget, repeats, seed, startup, multivariate, acco
         distinct += len(seen)
         proposals += len(study.trials)
     seconds = time.perf_counter() - start
-    result = {'options': {'n_startup_trials': startup, 'multivariate': multivariate, 'optuna': optuna.__version__}}
+    result = {'options': {'n_startup_trials': startup, 'multivariate': multivariate, 'coding': coding, 'optuna': optuna.__version__}}
     result.update(summarize(traces, budget, optimum, threshold))
     drawable = size if accounting == 'episodes' else size - len(free)
     pool = [v for c, v in rewards.items() if accounting == 'episodes' or c not in free]
@@ -219,7 +279,7 @@ def run_tpe(table, objective, budget, repeats, seed, startup, multivariate, acco
         'budget': budget, 'repeats': repeats, 'seed': seed, 'accounting': accounting, 'checkpoints': checkpoints_for(budget),
         'randomSearchTheory': random_search_figures(sum(v >= threshold for v in rewards.values()),
                                                     size if accounting == 'episodes' else size - len(free), budget, accounting == 'episodes'),
-        'results': {'tpe-multivariate' if multivariate else 'tpe': result},
+        'results': {result_name(coding, multivariate): result},
     }
 
 
@@ -232,11 +292,17 @@ def main():
     p.add_argument('--objective', help='JSON {objectives, constraints}; default: the table\'s, else accuracy max')
     p.add_argument('--startup', type=int, default=10, help='random trials before TPE (Optuna\'s default 10)')
     p.add_argument('--multivariate', action='store_true', help='multivariate TPE (models interactions)')
+    p.add_argument('--coding', choices=['categorical', 'int'], default='categorical',
+                   help='categorical: suggest_categorical per slot; int: suggest_int over the choice index (ordered)')
     p.add_argument('--accounting', choices=['episodes', 'evaluations'], default='episodes',
                    help='evaluations: repeated and params/MACs-rejected configurations are free, as in the search')
     p.add_argument('--json', action='store_true', help='accepted for symmetry with the CLI: the output is always JSON')
     p.add_argument('--check', action='store_true', help=argparse.SUPPRESS)
+    p.add_argument('--densities', action='store_true', help=argparse.SUPPRESS)
     a = p.parse_args()
+    if a.densities:
+        print(json.dumps([optuna_densities(req) for req in json.load(sys.stdin)]))
+        return
     if a.check:
         req = json.load(sys.stdin)
         rewards = [reward(req['objective'], r) for r in req['table']['rows']]
@@ -255,7 +321,7 @@ def main():
     else:
         objective = table.get('objective') or {'objectives': [{'metric': 'accuracy', 'goal': 'max'}]}
     objective.setdefault('constraints', [])
-    print(json.dumps(run_tpe(table, objective, a.budget, a.repeats, a.seed, a.startup, a.multivariate, a.accounting)))
+    print(json.dumps(run_tpe(table, objective, a.budget, a.repeats, a.seed, a.startup, a.multivariate, a.accounting, a.coding)))
 
 
 if __name__ == '__main__':

@@ -129,6 +129,9 @@ describe('option combinations', () => {
     fails('qlearning', { epsilon: [[0, 2]] }, /options\.epsilon/);
     fails('evolution', { population: 5, sample: 6 }, /options\.sample: 6 exceeds options\.population \(5\)/);
     fails('random', { alpha: 0.1 }, /it takes none/);
+    fails('tpe', { ordered: 'sometimes' }, /options\.ordered: expected 'auto' \| 'never' \| 'always', got "sometimes"/);
+    fails('tpe', { considerPrior: 1 }, /options\.considerPrior: expected true or false/);
+    fails('tpe', { gamma: 0 }, /options\.gamma: expected a number in \(0, 1\]/);
     expect(() => createAgent('bayes', space, { seed: 1, budget: 5 })).toThrow(/algorithm: unknown 'bayes'/);
   });
 });

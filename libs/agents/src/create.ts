@@ -3,9 +3,10 @@ import { MarlAgent } from './marl';
 import { QLearningAgent } from './qlearning';
 import { RandomAgent } from './random';
 import { shapeOf } from './space';
+import { TpeAgent } from './tpe';
 import { AgentError, type Agent, type Algorithm, type CommonOptions, type SearchSpace } from './types';
 
-export const algorithms: readonly Algorithm[] = ['marl', 'random', 'qlearning', 'evolution'];
+export const algorithms: readonly Algorithm[] = ['marl', 'random', 'qlearning', 'evolution', 'tpe'];
 
 /** Algorithm-specific options (see each algorithm's `*OptionSpecs`); unknown names are errors. */
 export type AgentOptions = CommonOptions & Record<string, unknown>;
@@ -28,6 +29,8 @@ export function createAgent(algorithm: Algorithm | string, space: SearchSpace, o
       return new QLearningAgent(shape, options);
     case 'evolution':
       return new EvolutionAgent(shape, options);
+    case 'tpe':
+      return new TpeAgent(space, shape, options);
     default:
       throw new AgentError(`algorithm: unknown '${algorithm}' (algorithms: ${algorithms.join(', ')})`);
   }

@@ -4,3 +4,4 @@ export { epsilonAt, type EpsilonSchedule } from './epsilon';
 export { marlTables, marlDefaults, type MarlOptions, type MarlTable } from './marl';
 export { qlearningDefaults, type QLearningOptions } from './qlearning';
 export { evolutionDefaults, type EvolutionOptions } from './evolution';
+export { tpeDefaults, type TpeOptions } from './tpe';

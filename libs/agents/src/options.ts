@@ -48,3 +48,15 @@ export function finiteNumber(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new AgentError(`${field}: expected a finite number, got ${JSON.stringify(value)}`);
   return value;
 }
+
+export function oneOf<T extends string>(values: readonly T[]) {
+  return (value: unknown, field: string): T => {
+    if (!values.includes(value as T)) throw new AgentError(`${field}: expected ${values.map((v) => `'${v}'`).join(' | ')}, got ${JSON.stringify(value)}`);
+    return value as T;
+  };
+}
+
+export function boolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw new AgentError(`${field}: expected true or false, got ${JSON.stringify(value)}`);
+  return value;
+}

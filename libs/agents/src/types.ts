@@ -12,7 +12,7 @@ export interface SearchSpace {
 /** One choice index per slot, in slot order. */
 export type Config = number[];
 
-export type Algorithm = 'marl' | 'random' | 'qlearning' | 'evolution';
+export type Algorithm = 'marl' | 'random' | 'qlearning' | 'evolution' | 'tpe';
 
 /**
  * A search algorithm (Optuna BaseSampler / NNI tuner style).

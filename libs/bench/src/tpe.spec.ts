@@ -65,20 +65,30 @@ test('the Python reward and statistics equal the TypeScript ones', () => {
   ours.forEach((x, i) => (x === null ? expect(py.randomEquivalents[i]).toBeNull() : expect(py.randomEquivalents[i]).toBeCloseTo(x, 8)));
 });
 
-test('tpe_table.py runs Optuna TPE and prints the JSON of bench search', () => {
+test('tpe_table.py runs Optuna TPE, categorical or integer-coded, on tables with any columns, and prints the JSON of bench search', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpe-'));
   const file = path.join(dir, 'small.json');
-  fs.writeFileSync(file, JSON.stringify(smallTable()));
-  const objective = { objectives: [{ metric: 'accuracy', goal: 'max' }], constraints: [{ metric: 'params', max: 2500 }] };
-  const py = JSON.parse(python(['--table', file, '--budget', '12', '--repeats', '2', '--seed', '4', '--accounting', 'evaluations', '--objective', JSON.stringify(objective)]));
-  const ts = runSearchBench(smallTable(), { algorithms: ['random'], budget: 12, repeats: 2, seed: 4, objective: parseRewardSpec(objective), accounting: 'evaluations' });
-  const { results: pyResults, ...pyHead } = py;
+  // An extra column, as the NB201 tables have: a cheap proxy of accuracy.
+  const table = smallTable();
+  for (const r of table.rows) if (!r.error) r.metrics.accuracy12 = (r.metrics.accuracy ?? 0) - 0.1 * r.choice[3];
+  fs.writeFileSync(file, JSON.stringify(table));
+  const objective = { objectives: [{ metric: 'accuracy12', goal: 'max' }], constraints: [{ metric: 'params', max: 2500 }] };
+  const args = ['--table', file, '--budget', '12', '--repeats', '2', '--seed', '4', '--accounting', 'evaluations', '--objective', JSON.stringify(objective)];
+  const ts = runSearchBench(table, { algorithms: ['random'], budget: 12, repeats: 2, seed: 4, objective: parseRewardSpec(objective), accounting: 'evaluations' });
   const { results: tsResults, ...tsHead } = ts;
-  expectClose(pyHead, tsHead, 'head');
-  expect(Object.keys(pyResults)).toEqual(['tpe']);
-  expect(Object.keys(pyResults.tpe).sort()).toEqual(Object.keys(tsResults.random).sort());
-  expect(pyResults.tpe.bestReward['12'].mean).toBeGreaterThan(0.5);
-  expect(pyResults.tpe.proposals).toBeGreaterThan(12); // rejected and repeated configurations were free
-  expect(pyResults.tpe.failedFraction).toBeLessThan(0.1); // only the failed training run [0,0,0,0] can cost
+  expect(ts.optimum).toBeCloseTo(0.5 + 0.3 + 0.01 + 0.003, 12); // [3, 1, 3, 0]: params <= 2500, accuracy12 best with slot d = 0
+  for (const coding of ['categorical', 'int']) {
+    const py = JSON.parse(python([...args, '--coding', coding]));
+    const { results: pyResults, ...pyHead } = py;
+    expectClose(pyHead, tsHead, 'head');
+    const name = `optuna-${coding}`;
+    expect(Object.keys(pyResults)).toEqual([name]);
+    const r = pyResults[name];
+    expect(Object.keys(r).sort()).toEqual(Object.keys(tsResults.random).sort());
+    expect(r.options.coding).toBe(coding);
+    expect(r.bestReward['12'].mean).toBeGreaterThan(0.5);
+    expect(r.proposals).toBeGreaterThan(12); // rejected and repeated configurations were free
+    expect(r.failedFraction).toBeLessThan(0.1); // only the failed training run [0,0,0,0] can cost
+  }
   fs.rmSync(dir, { recursive: true });
 });

@@ -99,6 +99,8 @@ export function agentView(agents: AgentsFile | undefined, records: ReportRecord[
     } else if (state.algorithm === 'evolution') {
       view.population = ((state.data.population ?? []) as { config: number[]; reward: number }[]).slice();
       view.notes.push('Regularized evolution keeps a population, not Q-tables: shown is the best member of the population over the run.');
+    } else if (state.algorithm === 'tpe') {
+      view.notes.push('TPE keeps the history of observations, not Q-tables: each proposal compares, per slot, the choices of the best 10% with those of the rest.');
     } else if (state.algorithm === 'random') {
       view.notes.push('Random search learns nothing: there are no Q-tables and no greedy configuration.');
     } else view.notes.push(`unknown algorithm '${state.algorithm}': its learning cannot be shown`);

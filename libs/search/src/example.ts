@@ -21,7 +21,7 @@ export const EXAMPLE_CONFIG = `{
   // Hard constraints, checked on the cost model before training (rejections are free):
   // 400k parameters is 20x smaller than the VGG-16-BN baseline at 28x28.
   "constraints": [{ "metric": "params", "max": 400000 }],
-  // marl (default), random, qlearning or evolution.
+  // marl (default), random, qlearning, evolution or tpe.
   "algorithm": "marl",
   "seed": 0,
   "trainer": { "epochs": 2, "batchSize": 32, "optimizer": "adam", "learningRate": 0.002 },

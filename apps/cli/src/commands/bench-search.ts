@@ -6,7 +6,7 @@ import { intFlag, jsonFlag, table, UsageError, type Command } from '../cli';
 export const benchSearch: Command = {
   path: ['bench', 'search'],
   usage:
-    'bench search --table <t.json> [--algorithms marl,random,qlearning,evolution] [--budget 100] [--repeats 50] [--objective <json>] [--seed 0] [--accounting episodes|evaluations] [--agent-options <json>] [--json]',
+    'bench search --table <t.json> [--algorithms marl,random,qlearning,evolution,tpe] [--budget 100] [--repeats 50] [--objective <json>] [--seed 0] [--accounting episodes|evaluations] [--agent-options <json>] [--json]',
   summary: 'Compare search algorithms on a table of measured configurations (no training)',
   options: {
     table: { type: 'string' },
