@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { countsAgainstBudget, EXAMPLE_CONFIG, readConfigFile, readJournal, type EvaluationRecord } from '@marl-hpo/search';
+import sharp from 'sharp';
 import { CLI, cli, ROOT } from './cli-helpers';
 
 // The search command driven as a user would, with the synthetic evaluator (fast, deterministic)
@@ -22,6 +23,11 @@ const synthetic = {
   seed: 5,
   synthetic: { sleepSeconds: 0.03 },
 };
+const oneClass = path.join(dir, 'one-class');
+beforeAll(async () => {
+  fs.mkdirSync(path.join(oneClass, 'cat'), { recursive: true });
+  for (let i = 0; i < 3; i++) await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: i * 40, g: 90, b: 10 } } }).png().toFile(path.join(oneClass, 'cat', `${i}.png`));
+});
 const comparable = (records: EvaluationRecord[]) => records.map(({ time: _t, timings: _s, ...r }) => r);
 
 test('search --json prints one line per episode and writes the run folder', () => {
@@ -56,6 +62,13 @@ test.each([
   ['budget', () => ['--config', write('b.json', { ...synthetic, budget: { episodes: -1 } })], /b\.json: budget\.episodes: /],
   ['unwritable out', () => ['--config', write('ok.json', synthetic), '--out', path.join(write('file', 'x'), 'run')], /file\/run: cannot write the run folder \(ENOTDIR\)/],
   ['workers', () => ['--config', write('ok.json', synthetic), '--workers', '0'], /--workers: expected an integer >= 1/],
+  // The real pipeline (no synthetic evaluator): the dataset is checked before any training.
+  ['single-class dataset', () => ['--config', write('one.json', { ...synthetic, synthetic: undefined, dataset: `folder:${oneClass}` })], /: only class 'cat' has training images; classification needs at least 2 classes\n$/],
+  [
+    'huge dataset.shape',
+    () => ['--config', write('huge.json', { ...synthetic, synthetic: undefined, dataset: { spec: 'builtin:mnist', shape: [100000, 100000, 1] } })],
+    /^marl-hpo: dataset\.shape: \[100000, 100000, 1\] is 10000000000 values per image, more than the limit of 50331648 \(4096x4096x3\)\n$/,
+  ],
 ])('bad input (%s): one line, exit 2', (_name, args, message) => {
   const r = cli(['search', ...(typeof args === 'function' ? args() : args)]);
   expect(r.code).toBe(2);

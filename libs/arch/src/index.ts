@@ -16,5 +16,5 @@ export {
   type SearchSpace,
   type Slot,
 } from './space';
-export type { Template, TemplateOptions } from './templates/template';
+export { inputProblem, type Template, type TemplateOptions } from './templates/template';
 export { builtinTemplates, getTemplate, customTemplate, loadCustomTemplate, type CustomTemplateSpec } from './templates';

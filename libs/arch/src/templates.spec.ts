@@ -9,6 +9,7 @@ import {
   completeValues,
   getTemplate,
   indexesOf,
+  inputProblem,
   spaceSize,
   summarize,
   valuesOf,
@@ -123,6 +124,18 @@ test('space helpers', () => {
   expect(completeValues(space, { a: 1, b: 'z' }, { a: 2 })).toEqual({ a: 2, b: 'z' });
   expect(() => completeValues(space, { a: 1, b: 'z' }, [] as never)).toThrow(/expected an object/);
   expect(() => indexesOf(space, { a: 1 })).toThrow('configuration.b: missing');
+});
+
+test('inputProblem says which inputs a template cannot take, with the reason the IR check gives', () => {
+  const t = (name: string) => getTemplate(name);
+  const at = (side: number, h = side) => ({ input: [h, side, 1] as [number, number, number], classes: 3 });
+  expect(inputProblem(t('vgg'), at(1))).toBe("layer 'b1pool' (maxPool): spatial size 1 with kernel 2, stride 2, padding 'valid' gives 0 (must be > 0)");
+  expect(inputProblem(t('vgg'), at(2))).toBeUndefined();
+  expect(inputProblem(t('unet'), at(5))).toBe('input: unet needs H and W divisible by 2 and at least 4, got 5x5');
+  expect(inputProblem(t('unet'), at(6, 3))).toBe('input: unet needs H and W divisible by 2 and at least 4, got 3x6');
+  expect(inputProblem(t('unet'), at(6, 4))).toBeUndefined();
+  expect(inputProblem(t('unet'), at(8))).toBeUndefined();
+  expect(inputProblem(t('inception'), at(1))).toBeUndefined();
 });
 
 describe('custom template', () => {

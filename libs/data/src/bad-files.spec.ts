@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataError } from './errors';
 import { loadDataset } from './load';
@@ -26,6 +26,8 @@ beforeAll(async () => {
   writeText(path.join(root, 'fish', 'readme.txt'), 'no images here');
 });
 afterAll(() => cleanup());
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 async function loadError(spec: string, opts: DataOptions = {}): Promise<DataError> {
   try {
@@ -68,12 +70,85 @@ describe('bad input', () => {
     expect(e.message).toMatch(/fish: empty class/);
   });
 
-  it('rejects a colour image in a dataset whose first image is grey', async () => {
-    const r = path.join(dir, 'channels');
-    await writeImage(path.join(r, 'a', '0.png'), 4, 4, 1, solid([3]));
-    await writeImage(path.join(r, 'a', '1.png'), 4, 4, 3, solid([3, 4, 5]));
+  it('refuses a dataset with one class, or one class that has images', async () => {
+    const one = path.join(dir, 'one-class');
+    for (let i = 0; i < 3; i++) await writeImage(path.join(one, 'cat', `${i}.png`), 4, 4, 3, solid([i * 9, 1, 2]));
+    expect((await loadError(`folder:${one}`)).message).toBe(`folder:${one}: only class 'cat' has training images; classification needs at least 2 classes`);
+    // The other class folder holds only a bad file: skipped, it leaves one class.
+    writeText(path.join(one, 'dog', 'x.png'), 'not a png');
+    const e = await loadError(`folder:${one}`, { onBadFile: 'skip', warn: () => undefined });
+    expect(e.message).toBe(`folder:${one}: only class 'cat' has training images; classification needs at least 2 classes`);
+    // Segmentation masks that hold only the background.
+    const seg = path.join(dir, 'seg-one');
+    for (const stem of ['a', 'b']) {
+      await writeImage(path.join(seg, 'images', `${stem}.png`), 4, 4, 3, solid([5, 6, 7]));
+      await writeImage(path.join(seg, 'masks', `${stem}.png`), 4, 4, 1, solid([0]));
+    }
+    expect((await loadError(`seg:${seg}`, { classes: ['background', 'car'] })).message).toBe(
+      `seg:${seg}: only class 'background' appears in the training masks; segmentation needs at least 2 classes`,
+    );
+  });
+
+  it('names folders and files whose names are not valid UTF-8, instead of crashing', async () => {
+    const r = path.join(dir, 'latin1');
+    for (const cls of ['a', 'b']) for (let i = 0; i < 2; i++) await writeImage(path.join(r, cls, `${i}.png`), 4, 4, 3, solid([i * 50, 9, 9]));
+    // 'caf\xe9.png' as Latin-1 wrote it: Linux allows any bytes but a JS string cannot name it.
+    const latin1 = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    copyFileSync(path.join(r, 'a', '0.png'), latin1(r, '/a/caf', [0xe9], '.png'));
     const e = await loadError(`folder:${r}`);
-    expect(e.message).toBe(`${path.join(r, 'a', '1.png')}: wrong channel count: colour image in a greyscale dataset (set shape [H, W, 1] to convert colour to grey)`);
+    expect(e.message).toBe(`${path.join(r, 'a', 'caf\\xe9.png')}: file name is not valid UTF-8; rename it (e.g. convmv -f latin1 -t utf8)`);
+    const ds = await loadDataset(`folder:${r}`, { cacheDir, onBadFile: 'skip', warn: () => undefined, valFraction: 0 });
+    expect(ds.train.size).toBe(4);
+    expect(ds.skipped.map((s) => s.file)).toEqual([path.join(r, 'a', 'caf\\xe9.png')]);
+    // A class folder named so cannot be a class name.
+    mkdirSync(latin1(r, '/gr', [0xfc, 0x6e]));
+    copyFileSync(path.join(r, 'a', '0.png'), latin1(r, '/gr', [0xfc, 0x6e], '/0.png'));
+    expect((await loadError(`folder:${r}`, { onBadFile: 'skip' })).message).toBe(`${path.join(r, 'gr\\xfcn')}: folder name is not valid UTF-8; rename it (e.g. convmv -f latin1 -t utf8)`);
+  });
+
+  it('says which cache folder cannot be written, and why, in one line', async () => {
+    const spec = `folder:${root}`;
+    const file = path.join(dir, 'a-file');
+    writeText(file, 'x');
+    const under = await loadError(spec, { cacheDir: path.join(file, 'cache') });
+    expect(under.message).toBe(
+      `data cache folder ${path.join(file, 'cache')} (data option 'cacheDir'): cannot create it (ENOTDIR: a path component is a file, not a folder); set data option 'cacheDir' or $MARL_HPO_CACHE_DIR to a writable folder with free space`,
+    );
+    // A read-only $XDG_CACHE_HOME (root ignores permissions, so it gets /sys, read-only for everyone).
+    const ro = path.join(dir, 'read-only');
+    mkdirSync(ro);
+    chmodSync(ro, 0o555);
+    const xdg = process.getuid?.() === 0 ? '/sys/marl-hpo-test' : ro;
+    const saved = { xdg: process.env.XDG_CACHE_HOME, mine: process.env.MARL_HPO_CACHE_DIR };
+    try {
+      process.env.XDG_CACHE_HOME = xdg;
+      delete process.env.MARL_HPO_CACHE_DIR;
+      const e = await loadError(spec, { cacheDir: undefined, onBadFile: 'skip', warn: () => undefined });
+      expect(e.message).toMatch(
+        new RegExp(`^data cache folder ${escapeRe(path.join(xdg, 'marl-hpo', 'data'))} \\(\\$XDG_CACHE_HOME\\): cannot create it \\((EACCES|EPERM|EROFS): [a-z -]+\\); set data option 'cacheDir'`),
+      );
+    } finally {
+      chmodSync(ro, 0o755);
+      for (const [k, v] of [['XDG_CACHE_HOME', saved.xdg], ['MARL_HPO_CACHE_DIR', saved.mine]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
+  it('removes the temporary file of a cache build whose process died', async () => {
+    const r = path.join(dir, 'stale');
+    for (const cls of ['a', 'b']) await writeImage(path.join(r, cls, '0.png'), 4, 4, 3, solid([cls === 'a' ? 10 : 200, 0, 0]));
+    const own = path.join(dir, 'stale-cache');
+    const first = await loadDataset(`folder:${r}`, { cacheDir: own });
+    // A build killed mid-way (its pid is gone) left this; a live process's temp file is kept.
+    const dead = `${first.cache.file}.tmp-999999999-abcd`;
+    const alive = `${first.cache.file}.tmp-${process.pid}-abcd`;
+    writeText(dead, 'half');
+    writeText(alive, 'in progress');
+    rmSync(first.cache.file);
+    await loadDataset(`folder:${r}`, { cacheDir: own });
+    expect(readdirSync(own).sort()).toEqual([path.basename(first.cache.file), path.basename(alive)].sort());
   });
 
   it('rejects a val class that train does not have, and a missing folder', async () => {

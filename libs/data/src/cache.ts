@@ -12,13 +12,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { SplitName, Task } from './types';
+import { DataError } from './errors';
+import type { Conversions, SplitName, Task } from './types';
 
 const MAGIC = Buffer.from('MHPODAT1', 'latin1');
 const FOOTER_MAGIC = Buffer.from('MHPD', 'latin1');
 const FOOTER_BYTES = 16;
 /** Bump when the decoded bytes for the same inputs change (decoder, layout, generator). */
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2;
 export const HEADER_BYTES = MAGIC.length;
 /** Stats entry of a segmentation record: one bit per possible class id (masks are uint8). */
 export const PRESENCE_BYTES = 32;
@@ -37,6 +38,8 @@ export interface CacheMeta {
   statsBytes: number;
   /** Files are relative to the dataset root. */
   skipped: { file: string; reason: string }[];
+  /** Images that each conversion was applied to. */
+  conversions: Conversions;
 }
 
 export interface CacheLayout {
@@ -50,9 +53,37 @@ export function recordBytes(m: CacheLayout): number {
 }
 
 export function defaultCacheDir(): string {
-  if (process.env.MARL_HPO_CACHE_DIR) return process.env.MARL_HPO_CACHE_DIR;
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'marl-hpo', 'data');
+  return cacheDirOrigin().dir;
+}
+
+/** The default cache folder and what chose it, for error messages. */
+export function cacheDirOrigin(): { dir: string; from: string } {
+  if (process.env.MARL_HPO_CACHE_DIR) return { dir: process.env.MARL_HPO_CACHE_DIR, from: '$MARL_HPO_CACHE_DIR' };
+  if (process.env.XDG_CACHE_HOME) return { dir: path.join(process.env.XDG_CACHE_HOME, 'marl-hpo', 'data'), from: '$XDG_CACHE_HOME' };
+  return { dir: path.join(os.homedir(), '.cache', 'marl-hpo', 'data'), from: 'the default ~/.cache' };
+}
+
+/** File-system failures that the user fixes by pointing the cache elsewhere or freeing space. */
+const CACHE_FAULTS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOTDIR: 'a path component is a file, not a folder',
+  EEXIST: 'a file is in the way',
+  EISDIR: 'a folder is in the way',
+  ENAMETOOLONG: 'name too long',
+  ELOOP: 'too many symbolic links',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+};
+
+/** A one-line DataError for a cache write that failed for a reason the user can fix; anything else is rethrown as it is. */
+export function cacheFault(e: unknown, dir: string, from: string, doing: string, field: string): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (!code || !(code in CACHE_FAULTS)) return e;
+  return new DataError(
+    `data cache folder ${dir} (${from}): cannot ${doing} (${code}: ${CACHE_FAULTS[code]}); set ${field} or $MARL_HPO_CACHE_DIR to a writable folder with free space`,
+  );
 }
 
 /** Hash of everything that decides the decoded bytes; the cache file name. */
@@ -80,15 +111,28 @@ export class CacheWriter {
   constructor(
     private readonly file: string,
     private readonly layout: CacheLayout,
+    /** For error messages: what chose the cache folder ('$XDG_CACHE_HOME'...) and the option that sets it. */
+    private readonly origin: { from: string; field: string },
   ) {
     this.tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     this.chunk = Buffer.alloc(Math.max(4 << 20, recordBytes(layout)));
     this.stats = Buffer.alloc(layout.statsBytes * 1024);
   }
 
+  /** Runs a file-system step; a failure the user can fix (no permission, disk full...) becomes one DataError line. */
+  private async guard<T>(doing: string, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (e) {
+      throw cacheFault(e, path.dirname(this.file), this.origin.from, doing, this.origin.field);
+    }
+  }
+
   async open(): Promise<void> {
-    await fsp.mkdir(path.dirname(this.file), { recursive: true });
-    this.fh = await fsp.open(this.tmp, 'w');
+    const dir = path.dirname(this.file);
+    await this.guard('create it', () => fsp.mkdir(dir, { recursive: true }));
+    await removeStaleTemps(dir, path.basename(this.file));
+    this.fh = await this.guard('write in it', () => fsp.open(this.tmp, 'w'));
     this.chunk.set(MAGIC, 0);
     this.used = MAGIC.length;
   }
@@ -127,12 +171,15 @@ export class CacheWriter {
   }
 
   private async flush(): Promise<void> {
-    let done = 0;
-    while (done < this.used) {
-      const { bytesWritten } = await this.handle().write(this.chunk, done, this.used - done, this.offset);
-      done += bytesWritten;
-      this.offset += bytesWritten;
-    }
+    const fh = this.handle();
+    await this.guard('write in it', async () => {
+      let done = 0;
+      while (done < this.used) {
+        const { bytesWritten } = await fh.write(this.chunk, done, this.used - done, this.offset);
+        done += bytesWritten;
+        this.offset += bytesWritten;
+      }
+    });
     this.used = 0;
   }
 
@@ -155,9 +202,12 @@ export class CacheWriter {
     footer.writeUInt32LE(trailer.length, 8);
     FOOTER_MAGIC.copy(footer, 12);
     await this.append(footer);
-    await this.handle().close();
+    const fh = this.handle();
+    // On disk before the rename, so a crash never leaves a short file under the final name.
+    await this.guard('write in it', () => fh.sync());
+    await fh.close();
     this.fh = undefined;
-    await fsp.rename(this.tmp, this.file);
+    await this.guard('write in it', () => fsp.rename(this.tmp, this.file));
     return full;
   }
 
@@ -165,6 +215,24 @@ export class CacheWriter {
     await this.fh?.close().catch(() => undefined);
     this.fh = undefined;
     await fsp.rm(this.tmp, { force: true });
+  }
+}
+
+/** Removes `<name>.tmp-<pid>-*` files of writers whose process is gone (killed mid-build). */
+async function removeStaleTemps(dir: string, name: string): Promise<void> {
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  for (const n of names) {
+    const m = n.startsWith(`${name}.tmp-`) ? /^(\d+)-/.exec(n.slice(name.length + 5)) : null;
+    if (m && !processAlive(Number(m[1]))) await fsp.rm(path.join(dir, n), { force: true }).catch(() => undefined);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

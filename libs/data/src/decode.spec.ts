@@ -10,14 +10,18 @@ describe('decode', () => {
       ['rgb', sharp(raw(3), { raw: { width: 5, height: 3, channels: 3 } }).png().toBuffer()],
       ['rgba', sharp(raw(4), { raw: { width: 5, height: 3, channels: 4 } }).png().toBuffer()],
       ['palette', sharp(raw(3), { raw: { width: 5, height: 3, channels: 3 } }).png({ palette: true }).toBuffer()],
+      ['palette+tRNS', sharp(raw(4), { raw: { width: 5, height: 3, channels: 4 } }).png({ palette: true }).toBuffer()],
       ['rgb16', sharp(raw(3), { raw: { width: 5, height: 3, channels: 3 } }).toColourspace('rgb16').png().toBuffer()],
       ['grey16', sharp(raw(1), { raw: { width: 5, height: 3, channels: 1 } }).toColourspace('grey16').png().toBuffer()],
     ];
+    const alphas: boolean[] = [];
     for (const [name, p] of variants) {
       const buf = await p;
+      alphas.push(Boolean(pngInfo(buf)?.alpha));
       const m = await sharp(buf).metadata();
-      expect([name, pngInfo(buf)]).toEqual([name, { width: 5, height: 3, colour: !(m.space === 'b-w' || m.space === 'grey16'), depth: m.depth }]);
+      expect([name, pngInfo(buf)]).toEqual([name, { width: 5, height: 3, colour: !(m.space === 'b-w' || m.space === 'grey16'), alpha: m.hasAlpha, depth: m.depth }]);
     }
+    expect(alphas).toEqual([false, true, false, true, false, true, false, false]);
     expect(pngInfo(Buffer.from('not a png at all, not at all, not at all'))).toBeUndefined();
   });
 

@@ -1,6 +1,7 @@
 /** Image and mask decoding with sharp, plus raw-pixel resampling for the non-file sources. */
 import sharp from 'sharp';
-import { BadFile } from './errors';
+import { BadFile, DataError } from './errors';
+import type { Conversions } from './types';
 
 export type Shape = [number, number, number];
 
@@ -11,9 +12,33 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 export interface ImageInfo {
   width: number;
   height: number;
-  /** False for greyscale images (with or without alpha). */
+  /** False for greyscale images (with or without alpha) by their header; a colour file may still hold grey pixels. */
   colour: boolean;
+  alpha: boolean;
   depth: string;
+}
+
+/** What was done to an image to fit the dataset's shape, one count each in `data inspect`. */
+export type Conversion = keyof Conversions;
+export const CONVERSIONS: readonly Conversion[] = ['greyToRgb', 'colourToGrey', 'alphaDropped', 'resized'];
+
+/**
+ * Largest channel spread (max - min of R, G, B) a pixel of a "grey" colour file may have:
+ * lossy WebP of grey pixels decodes with a spread of up to 1 (measured with libwebp through sharp), JPEG with 0.
+ */
+export const GREY_SPREAD = 1;
+
+/**
+ * Largest image a dataset may have (values per image, H * W * C): 4096 x 4096 x 3. The cache
+ * buffers and every training batch are sized from it, so a huge shape would take all memory.
+ */
+export const MAX_IMAGE_VALUES = 4096 * 4096 * 3;
+
+/** Refuses a shape above MAX_IMAGE_VALUES; `what` (ending in a space) says where it came from, `hint` what to do. */
+export function checkImageSize([H, W, C]: Shape, what: string, hint = ''): void {
+  if (H * W * C > MAX_IMAGE_VALUES) {
+    throw new DataError(`${what}[${H}, ${W}, ${C}] is ${H * W * C} values per image, more than the limit of ${MAX_IMAGE_VALUES} (4096x4096x3)${hint}`);
+  }
 }
 
 /** Names truncation from the container itself: libvips' error text is process-global and can belong to another decode running at the same time. */
@@ -48,7 +73,18 @@ export function pngInfo(buf: Buffer): ImageInfo | undefined {
   const colourType = buf[25];
   if (!width || !height || ![0, 2, 3, 4, 6].includes(colourType)) return undefined;
   // Types 0 and 4 are grey (+ alpha); palette images (3) count as colour, as libvips treats them.
-  return { width, height, colour: colourType !== 0 && colourType !== 4, depth: bitDepth === 16 ? 'ushort' : 'uchar' };
+  return { width, height, colour: colourType !== 0 && colourType !== 4, alpha: colourType === 4 || colourType === 6 || hasTrns(buf), depth: bitDepth === 16 ? 'ushort' : 'uchar' };
+}
+
+/** A tRNS chunk before the image data gives a PNG an alpha channel (libvips adds one). */
+function hasTrns(buf: Buffer): boolean {
+  for (let pos = 8; pos + 8 <= buf.length; ) {
+    const kind = buf.toString('latin1', pos + 4, pos + 8);
+    if (kind === 'tRNS') return true;
+    if (kind === 'IDAT' || kind === 'IEND') return false;
+    pos += 12 + buf.readUInt32BE(pos);
+  }
+  return false;
 }
 
 /** Header-only read; a file sharp cannot even identify fails here. */
@@ -58,26 +94,48 @@ export async function imageInfo(buf: Buffer, file: string): Promise<ImageInfo> {
   try {
     const m = await sharp(buf, SHARP_INPUT).metadata();
     if (!m.width || !m.height) throw new Error('no size in header');
-    return { width: m.width, height: m.height, colour: !(m.space === 'b-w' || m.space === 'grey16'), depth: m.depth ?? 'uchar' };
+    return { width: m.width, height: m.height, colour: !(m.space === 'b-w' || m.space === 'grey16'), alpha: Boolean(m.hasAlpha), depth: m.depth ?? 'uchar' };
   } catch (e) {
     throw decodeFailure(file, buf, e);
   }
 }
 
-/** The shape a dataset gets from its first image when none is configured. */
-export function shapeOf(info: ImageInfo): Shape {
-  return [info.height, info.width, info.colour ? 3 : 1];
+/**
+ * True when every pixel of a colour file is grey within GREY_SPREAD (a grey picture saved as
+ * WebP, which has no grey mode, or as RGB PNG/JPEG). Decodes the whole image.
+ */
+export async function hasGreyPixels(buf: Buffer, file: string): Promise<boolean> {
+  let data: Buffer;
+  try {
+    data = await sharp(buf, SHARP_INPUT).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer();
+  } catch (e) {
+    throw decodeFailure(file, buf, e);
+  }
+  for (let i = 0; i < data.length; i += 3) {
+    const r = data[i];
+    const g = data[i + 1];
+    const b = data[i + 2];
+    if (Math.max(r, g, b) - Math.min(r, g, b) > GREY_SPREAD) return false;
+  }
+  return true;
+}
+
+export interface Decoded {
+  image: Uint8Array;
+  converted: Conversion[];
 }
 
 /**
- * Decodes to H*W*C uint8 (alpha dropped, resized to H x W with sharp's default Lanczos3).
- * A colour image in a greyscale dataset is a "wrong channel count" unless the user asked for
- * C = 1 explicitly (`colourToGrey`), in which case it becomes grey with PIL's convert('L') luma.
+ * Decodes to H*W*C uint8 in the dataset's mode, as torchvision and Keras convert: alpha
+ * dropped, resized to H x W with sharp's default Lanczos3, grey replicated to RGB, and RGB
+ * made grey with PIL's convert('L') luma (see toChannels).
  */
-export async function decodeImage(buf: Buffer, file: string, info: ImageInfo, [H, W, C]: Shape, colourToGrey: boolean): Promise<Uint8Array> {
-  if (C === 1 && info.colour && !colourToGrey) {
-    throw new BadFile(file, 'wrong channel count: colour image in a greyscale dataset (set shape [H, W, 1] to convert colour to grey)');
-  }
+export async function decodeImage(buf: Buffer, file: string, info: ImageInfo, [H, W, C]: Shape): Promise<Decoded> {
+  const converted: Conversion[] = [];
+  if (info.alpha) converted.push('alphaDropped');
+  if (info.width !== W || info.height !== H) converted.push('resized');
+  if (C === 3 && !info.colour) converted.push('greyToRgb');
+  if (C === 1 && info.colour) converted.push('colourToGrey');
   let data: Buffer;
   try {
     let p = sharp(buf, SHARP_INPUT).removeAlpha();
@@ -88,7 +146,7 @@ export async function decodeImage(buf: Buffer, file: string, info: ImageInfo, [H
     throw decodeFailure(file, buf, e);
   }
   const channels = data.length / (H * W);
-  return toChannels(data, channels, C);
+  return { image: toChannels(data, channels, C), converted };
 }
 
 /**
@@ -148,7 +206,10 @@ export async function decodeMask(
 }
 
 /** Resizes raw uint8 pixels (h x w x c) to the target shape; used by idx: and builtin:mnist. */
-export async function resampleRaw(src: Uint8Array, h: number, w: number, c: number, [H, W, C]: Shape): Promise<Uint8Array> {
+export async function resampleRaw(src: Uint8Array, h: number, w: number, c: number, [H, W, C]: Shape): Promise<Decoded> {
+  const converted: Conversion[] = [];
+  if (h !== H || w !== W) converted.push('resized');
+  if (c !== C) converted.push(c === 1 ? 'greyToRgb' : 'colourToGrey');
   let data: Uint8Array = src;
   if (h !== H || w !== W) {
     data = await sharp(Buffer.from(src.buffer, src.byteOffset, src.byteLength), { raw: { width: w, height: h, channels: c as 1 | 3 } })
@@ -157,10 +218,14 @@ export async function resampleRaw(src: Uint8Array, h: number, w: number, c: numb
       .toBuffer();
     c = data.length / (H * W);
   }
-  return toChannels(data, c, C);
+  return { image: toChannels(data, c, C), converted };
 }
 
-/** Grey <-> RGB. RGB -> grey uses PIL's convert('L') fixed-point ITU-R 601-2 luma, so numbers match PIL/torchvision. */
+/**
+ * Grey <-> RGB. Grey -> RGB replicates; RGB -> grey is the ITU-R 601-2 luma
+ * L = 0.299 R + 0.587 G + 0.114 B in PIL's fixed point ((19595 R + 38470 G + 7471 B + 2^15) >> 16),
+ * so values match PIL's convert('L') and torchvision's Grayscale on PIL images exactly.
+ */
 export function toChannels(data: Uint8Array, from: number, to: number): Uint8Array {
   if (from === to) return data;
   const n = data.length / from;

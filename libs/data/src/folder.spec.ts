@@ -1,7 +1,7 @@
 import { utimesSync } from 'node:fs';
 import path from 'node:path';
 import { loadDataset } from './load';
-import { collect, firstBatch, python, solid, tempDir, writeImage, writeText } from './spec-helpers';
+import { collect, firstBatch, python, PYTHON_PNG_DECODER, solid, tempDir, writeImage, writeText } from './spec-helpers';
 import type { Progress } from './types';
 
 // Three classes, six images each, every image one solid colour that encodes (class, index).
@@ -125,10 +125,13 @@ describe('folder:', () => {
 
   it('replicates grey images into RGB datasets', async () => {
     const root = path.join(dir, 'mixed');
-    await writeImage(path.join(root, 'a', '0.png'), 3, 3, 3, solid([1, 2, 3]));
+    await writeImage(path.join(root, 'a', '0.png'), 3, 3, 3, solid([10, 120, 200]));
     await writeImage(path.join(root, 'a', '1.png'), 3, 3, 1, (x, y) => x * 10 + y);
+    await writeImage(path.join(root, 'b', '0.png'), 3, 3, 1, solid([9]));
     const ds = await loadDataset(`folder:${root}`, { cacheDir, valFraction: 0 });
-    const { x } = await collect(ds.train, 2);
+    expect(ds.shape).toEqual([3, 3, 3]);
+    expect(ds.conversions).toEqual({ greyToRgb: 2, colourToGrey: 0, alphaDropped: 0, resized: 0 });
+    const { x } = await collect(ds.train, 3);
     const expected: number[] = [];
     for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) expected.push(x * 10 + y, x * 10 + y, x * 10 + y);
     expect(x[1].map((v) => Math.round(v * 255))).toEqual(expected);
@@ -141,38 +144,7 @@ describe('folder:', () => {
     await writeImage(path.join(root, 'b', 'rgba.png'), 13, 7, 4, noise);
     const ds = await loadDataset(`folder:${root}`, { cacheDir, valFraction: 0 });
     const ours = (await collect(ds.train, 2)).x.map((x) => x.map((v) => Math.round(v * 255)));
-    const theirs = python(PNG_DECODER, [path.join(root, 'a', 'rgb.png'), path.join(root, 'b', 'rgba.png')]) as number[][];
+    const theirs = python(`${PYTHON_PNG_DECODER}\nprint(json.dumps([list(decode(p)) for p in sys.argv[1:]]))`, [path.join(root, 'a', 'rgb.png'), path.join(root, 'b', 'rgba.png')]) as number[][];
     expect(ours).toEqual(theirs);
   });
 });
-
-/** Minimal PNG decoder (8-bit, non-interlaced, colour types 0/2/4/6), alpha dropped: independent of libvips/libpng. */
-const PNG_DECODER = String.raw`
-import sys, zlib, struct, json
-def decode(path):
-    data = open(path, 'rb').read()
-    assert data[:8] == b'\x89PNG\r\n\x1a\n'
-    pos, idat = 8, b''
-    while pos < len(data):
-        n, kind = struct.unpack('>I4s', data[pos:pos+8]); body = data[pos+8:pos+8+n]; pos += 12 + n
-        if kind == b'IHDR': w, h, depth, ctype, _, _, interlace = struct.unpack('>IIBBBBB', body)
-        elif kind == b'IDAT': idat += body
-    assert depth == 8 and interlace == 0
-    bpp = {0: 1, 2: 3, 4: 2, 6: 4}[ctype]
-    raw, stride, out, prev = zlib.decompress(idat), w * bpp, [], bytearray(w * bpp)
-    for y in range(h):
-        f = raw[y * (stride + 1)]; line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
-            if f == 1: line[i] = (line[i] + a) & 255
-            elif f == 2: line[i] = (line[i] + b) & 255
-            elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        prev = line
-        keep = bpp - (1 if ctype in (4, 6) else 0)
-        for x in range(w): out.extend(line[x * bpp:x * bpp + keep])
-    return out
-print(json.dumps([list(decode(p)) for p in sys.argv[1:]]))
-`;

@@ -1,4 +1,4 @@
-export type { Batch, Split, Dataset, DataOptions, DatasetReport, Progress, SkippedFile, SplitName, Task } from './types';
+export type { Batch, Conversions, Split, Dataset, DataOptions, DatasetReport, Progress, SkippedFile, SplitName, Task } from './types';
 export { loadDataset, inspectDataset } from './load';
 export { DataError } from './errors';
 export { defaultCacheDir } from './cache';

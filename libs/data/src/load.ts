@@ -1,6 +1,7 @@
 /** loadDataset: spec -> source plan -> cache (decoded once) -> seeded splits streaming from the cache. */
 import path from 'node:path';
 import { ensureCache } from './build';
+import type { CacheMeta } from './cache';
 import { DataError } from './errors';
 import { resolveNormalize, resolveOptions } from './options';
 import type { Plan } from './plan';
@@ -45,10 +46,11 @@ function skippedWarning(spec: string, skipped: { file: string; reason: string }[
 /**
  * Loads a dataset: `folder:<dir>`, `seg:<dir>`, `idx:<dir>`, `builtin:mnist`,
  * `builtin:shapes[?count=N&seed=S]`. The first load decodes into the on-disk cache;
- * later loads with the same files and options only read the cache's index.
+ * later loads with the same files and options only read the cache's index. `field` names an
+ * option in messages: "data option 'shape'" by default; the CLI names its flags, a search 'dataset.shape'.
  */
-export async function loadDataset(spec: string, options: DataOptions = {}): Promise<Dataset> {
-  const opts = resolveOptions(options);
+export async function loadDataset(spec: string, options: DataOptions = {}, field?: (key: string) => string): Promise<Dataset> {
+  const opts = resolveOptions(options, field);
   const plan = await planFor(spec, opts);
   const { cache, hit } = await ensureCache(plan, opts);
   const { meta, stats } = cache;
@@ -58,8 +60,14 @@ export async function loadDataset(spec: string, options: DataOptions = {}): Prom
     if (opts.onBadFile === 'error') throw new DataError(`${skipped[0].file}: ${skipped[0].reason}`);
     opts.warn(skippedWarning(spec, skipped));
   }
-  const normalize = resolveNormalize(opts.normalize, meta.shape[2]);
   const labels = labelsOf(meta, stats);
+  refuseOneClass(spec, meta, stats, labels);
+  if (!plan.shape && meta.conversions.resized > 0) {
+    const [H, W] = meta.shape;
+    const n = meta.conversions.resized;
+    opts.warn(`${spec}: most images are ${W}x${H}, so that is the dataset's size; ${n} image${n === 1 ? '' : 's'} of other sizes ${n === 1 ? 'is' : 'are'} resized to it (set ${opts.field('shape')} to choose)`);
+  }
+  const normalize = resolveNormalize(opts, meta.shape[2]);
   const indices = assignSplits(meta, labels, opts);
   if (!indices.train?.length) throw new DataError(`${spec}: no training samples`);
   const split = (name: SplitName) => new CacheSplit(cache.file, meta, indices[name] ?? [], labels, normalize);
@@ -75,14 +83,26 @@ export async function loadDataset(spec: string, options: DataOptions = {}): Prom
     ...(indices.test ? { test: split('test') } : {}),
     counts,
     skipped,
+    conversions: meta.conversions,
     normalize,
     cache: { file: cache.file, hit },
   };
 }
 
+/** A model for one class learns nothing (accuracy 1 from the first step): refuse the data. */
+function refuseOneClass(spec: string, meta: CacheMeta, stats: Buffer, labels: Int32Array | undefined): void {
+  const train = meta.parts.train;
+  const counts = countClasses(meta, stats, labels, train ? Array.from({ length: train.count }, (_, i) => train.start + i) : []);
+  const present = meta.classes.filter((c) => counts[c] > 0);
+  if (present.length >= 2) return;
+  const which = present.length === 1 ? `only class '${present[0]}'` : 'no class';
+  const where = meta.task === 'classification' ? 'has training images' : 'appears in the training masks';
+  throw new DataError(`${spec}: ${which} ${where}; ${meta.task} needs at least 2 classes`);
+}
+
 /** What `marl-hpo data inspect` shows. Bad files are listed rather than fatal unless onBadFile is 'error'. */
-export async function inspectDataset(spec: string, options: DataOptions = {}): Promise<DatasetReport> {
-  const ds = await loadDataset(spec, { onBadFile: 'skip', warn: () => undefined, ...options });
+export async function inspectDataset(spec: string, options: DataOptions = {}, field?: (key: string) => string): Promise<DatasetReport> {
+  const ds = await loadDataset(spec, { onBadFile: 'skip', warn: () => undefined, ...options }, field);
   const sizes: DatasetReport['sizes'] = { train: ds.train.size, val: ds.val.size, ...(ds.test ? { test: ds.test.size } : {}) };
-  return { task: ds.task, sizes, classes: ds.classes, counts: ds.counts, shape: ds.shape, skipped: ds.skipped };
+  return { task: ds.task, sizes, classes: ds.classes, counts: ds.counts, shape: ds.shape, skipped: ds.skipped, conversions: ds.conversions };
 }

@@ -1,5 +1,6 @@
 /** Validation of DataOptions: invalid values fail before any file is read, naming the option. */
-import { defaultCacheDir } from './cache';
+import { cacheDirOrigin } from './cache';
+import { checkImageSize } from './decode';
 import { DataError } from './errors';
 import type { DataOptions, Progress, SplitName } from './types';
 
@@ -13,21 +14,27 @@ export interface ResolvedOptions {
   palette?: [number, number, number][];
   classes?: string[];
   cacheDir: string;
+  /** What chose cacheDir, for error messages. */
+  cacheDirFrom: string;
   onProgress?: (p: Progress) => void;
   warn: (message: string) => void;
+  /** How messages name an option: "data option 'shape'" by default, '--shape' in the CLI, 'dataset.shape' in a search config. */
+  field: (key: string) => string;
 }
 
-const bad = (name: string, expected: string, got: unknown) =>
-  new DataError(`data option '${name}': expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`);
+export const defaultField = (key: string) => `data option '${key}'`;
+
 
 const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
 
-export function resolveOptions(o: DataOptions = {}): ResolvedOptions {
+export function resolveOptions(o: DataOptions = {}, field: (key: string) => string = defaultField): ResolvedOptions {
+  const bad = (name: string, expected: string, got: unknown) => new DataError(`${field(name)}: expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`);
   if (o.shape !== undefined) {
     const s = o.shape as unknown;
     if (!Array.isArray(s) || s.length !== 3 || !isInt(s[0], 1) || !isInt(s[1], 1) || (s[2] !== 1 && s[2] !== 3)) {
       throw bad('shape', '[H, W, C] with positive integers H, W and C 1 or 3', s);
     }
+    checkImageSize(o.shape, `${field('shape')}: `);
   }
   if (o.normalize !== undefined) {
     const { mean, std } = (o.normalize ?? {}) as { mean?: unknown; std?: unknown };
@@ -63,8 +70,10 @@ export function resolveOptions(o: DataOptions = {}): ResolvedOptions {
     if (new Set(c).size !== c.length) throw bad('classes', 'distinct names', c);
   }
   if (o.palette && o.classes && o.palette.length !== o.classes.length) {
-    throw new DataError(`data option 'palette': ${o.palette.length} colours but 'classes' names ${o.classes.length} classes`);
+    throw new DataError(`${field('palette')}: ${o.palette.length} colours but ${field('classes')} names ${o.classes.length} classes`);
   }
+  if (o.cacheDir !== undefined && (typeof o.cacheDir !== 'string' || o.cacheDir === '')) throw bad('cacheDir', 'a folder path', o.cacheDir);
+  const cache = o.cacheDir !== undefined ? { dir: o.cacheDir, from: field('cacheDir') } : cacheDirOrigin();
   return {
     shape: o.shape,
     normalize: o.normalize,
@@ -74,19 +83,21 @@ export function resolveOptions(o: DataOptions = {}): ResolvedOptions {
     onBadFile,
     palette: o.palette,
     classes: o.classes,
-    cacheDir: o.cacheDir ?? defaultCacheDir(),
+    cacheDir: cache.dir,
+    cacheDirFrom: cache.from,
     onProgress: o.onProgress,
     warn: o.warn ?? ((m) => process.stderr.write(`marl-hpo: warning: ${m}\n`)),
+    field,
   };
 }
 
 /** Broadcasts one mean/std value to C channels; the default scales pixels to [0, 1]. */
-export function resolveNormalize(n: ResolvedOptions['normalize'], C: number): { mean: number[]; std: number[] } {
+export function resolveNormalize({ normalize: n, field }: ResolvedOptions, C: number): { mean: number[]; std: number[] } {
   if (!n) return { mean: Array(C).fill(0), std: Array(C).fill(1) };
   const fit = (a: number[], name: string) => {
     if (a.length === C) return [...a];
     if (a.length === 1) return Array(C).fill(a[0]);
-    throw new DataError(`data option 'normalize.${name}': ${a.length} values for ${C} channels`);
+    throw new DataError(`${field(`normalize.${name}`)}: ${a.length} values for ${C} channels`);
   };
   return { mean: fit(n.mean, 'mean'), std: fit(n.std, 'std') };
 }

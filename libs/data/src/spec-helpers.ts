@@ -59,3 +59,33 @@ export function python(code: string, args: string[] = []): unknown {
   if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
+
+/** Python `decode(path)`: a minimal PNG decoder (8-bit, non-interlaced, colour types 0/2/4/6), alpha dropped, independent of libvips/libpng; imports sys, json. */
+export const PYTHON_PNG_DECODER = String.raw`
+import sys, zlib, struct, json
+def decode(path):
+    data = open(path, 'rb').read()
+    assert data[:8] == b'\x89PNG\r\n\x1a\n'
+    pos, idat = 8, b''
+    while pos < len(data):
+        n, kind = struct.unpack('>I4s', data[pos:pos+8]); body = data[pos+8:pos+8+n]; pos += 12 + n
+        if kind == b'IHDR': w, h, depth, ctype, _, _, interlace = struct.unpack('>IIBBBBB', body)
+        elif kind == b'IDAT': idat += body
+    assert depth == 8 and interlace == 0
+    bpp = {0: 1, 2: 3, 4: 2, 6: 4}[ctype]
+    raw, stride, out, prev = zlib.decompress(idat), w * bpp, [], bytearray(w * bpp)
+    for y in range(h):
+        f = raw[y * (stride + 1)]; line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
+            if f == 1: line[i] = (line[i] + a) & 255
+            elif f == 2: line[i] = (line[i] + b) & 255
+            elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = line
+        keep = bpp - (1 if ctype in (4, 6) else 0)
+        for x in range(w): out.extend(line[x * bpp:x * bpp + keep])
+    return out
+`;

@@ -3,7 +3,7 @@ import { rng, shuffle } from './rng';
 import { assignSplits, quotas } from './splits';
 
 function meta(parts: CacheMeta['parts'], n: number): CacheMeta {
-  return { version: 1, key: 'k', task: 'classification', shape: [1, 1, 1], classes: ['a', 'b', 'c'], n, parts, imageBytes: 1, maskBytes: 0, statsBytes: 4, skipped: [] };
+  return { version: 1, key: 'k', task: 'classification', shape: [1, 1, 1], classes: ['a', 'b', 'c'], n, parts, imageBytes: 1, maskBytes: 0, statsBytes: 4, skipped: [], conversions: { greyToRgb: 0, colourToGrey: 0, alphaDropped: 0, resized: 0 } };
 }
 
 describe('rng', () => {

@@ -41,6 +41,8 @@ export interface Dataset {
   counts: Partial<Record<SplitName, Record<string, number>>>;
   /** Files left out with onBadFile 'skip' (with 'error' loading fails instead). */
   skipped: SkippedFile[];
+  /** How many images each conversion to the dataset's shape was applied to. */
+  conversions: Conversions;
   /** Normalisation applied to x: (pixel / 255 - mean[c]) / std[c]. */
   normalize: { mean: number[]; std: number[] };
   /** The binary cache the splits stream from; `hit` when nothing had to be decoded. */
@@ -55,9 +57,11 @@ export interface Progress {
 
 export interface DataOptions {
   /**
-   * [H, W, C] to resize to (sharp's Lanczos3 for images, nearest for masks); C is 1 (grey) or 3 (RGB).
-   * Default: the first readable image's size and colour (folder:, seg:), the data's own shape
-   * (idx:, builtin:mnist), [64, 64, 3] (builtin:shapes).
+   * [H, W, C] to resize to (sharp's Lanczos3 for images, nearest for masks); C is 1 (grey) or 3 (RGB);
+   * at most 4096 x 4096 x 3 values. Default for folder: and seg: the size of more than half of the
+   * images (the others are resized; without such a majority `shape` is required), and C = 1
+   * when every image is grey (by header or by pixels), else 3; the data's own shape for idx:
+   * and builtin:mnist; [64, 64, 3] for builtin:shapes.
    */
   shape?: [number, number, number];
   /** Per-channel mean/std in [0, 1] units (one value is broadcast). Default mean 0, std 1: pixels scaled to [0, 1]. */
@@ -82,7 +86,18 @@ export interface DataOptions {
   warn?: (message: string) => void;
 }
 
-/** What `marl-hpo data inspect` shows; `--json` prints exactly classes, counts, shape and skipped. */
+/**
+ * Images converted to the dataset's shape: grey replicated to RGB, colour (RGB, palette,
+ * CMYK) made grey with ITU-R 601-2 luma as PIL's convert('L'), alpha dropped, resized.
+ */
+export interface Conversions {
+  greyToRgb: number;
+  colourToGrey: number;
+  alphaDropped: number;
+  resized: number;
+}
+
+/** What `marl-hpo data inspect` shows; `--json` prints exactly classes, counts, shape, skipped and conversions. */
 export interface DatasetReport {
   task: Task;
   /** Samples per split. */
@@ -91,4 +106,5 @@ export interface DatasetReport {
   counts: Partial<Record<SplitName, Record<string, number>>>;
   shape: [number, number, number];
   skipped: SkippedFile[];
+  conversions: Conversions;
 }

@@ -26,7 +26,7 @@ export class PipelineEvaluator implements Evaluator {
   private load(): Promise<Dataset> {
     if (!this.dataset) {
       const { spec, ...options } = typeof this.config.dataset === 'string' ? { spec: this.config.dataset } : this.config.dataset;
-      this.dataset = loadDataset(spec, { seed: this.config.seed, ...(options as DataOptions) });
+      this.dataset = loadDataset(spec, { seed: this.config.seed, ...(options as DataOptions) }, (key) => `dataset.${key}`);
     }
     return this.dataset;
   }

@@ -1,4 +1,5 @@
-import { inspectDataset, type DataOptions, type SplitName } from '@marl-hpo/data';
+import { builtinTemplates, inputProblem } from '@marl-hpo/arch';
+import { inspectDataset, type Conversions, type DataOptions, type SplitName } from '@marl-hpo/data';
 import { intFlag, jsonFlag, table, UsageError, type Command } from '../cli';
 
 function shapeFlag(raw: unknown): DataOptions['shape'] {
@@ -8,10 +9,27 @@ function shapeFlag(raw: unknown): DataOptions['shape'] {
   return parts as [number, number, number];
 }
 
+/** The flag of each data option this command sets, for error messages. */
+const FLAGS: Record<string, string> = { shape: '--shape', seed: '--seed', valFraction: '--val-fraction', classes: '--classes', palette: '--palette', onBadFile: '--on-bad-file', cacheDir: '--cache-dir' };
+
+const CONVERSION_TEXT: Record<keyof Conversions, string> = {
+  colourToGrey: "colour -> grey (ITU-R 601 luma, as PIL's convert('L'))",
+  greyToRgb: 'grey -> RGB (replicated)',
+  alphaDropped: 'alpha dropped',
+  resized: 'resized (Lanczos3)',
+};
+
+/** One line of what was converted to the dataset's shape, or undefined when nothing was. */
+function conversionLine(c: Conversions): string | undefined {
+  const parts = (Object.keys(CONVERSION_TEXT) as (keyof Conversions)[]).filter((k) => c[k] > 0).map((k) => `${c[k]} ${CONVERSION_TEXT[k]}`);
+  return parts.length ? `converted to the dataset's shape: ${parts.join(', ')}` : undefined;
+}
+
 export const dataInspect: Command = {
   path: ['data', 'inspect'],
   usage: 'data inspect <spec> [--json] [--shape HxWxC] [--on-bad-file skip|error]',
-  summary: 'Classes, per-split counts, shape and skipped files of folder:, seg:, idx:, builtin:mnist or builtin:shapes data; also --seed N, --val-fraction F, --classes a,b, --palette JSON, --cache-dir DIR',
+  summary:
+    'Classes, per-split counts, shape, conversions, skipped files and the built-in templates that cannot take the images, of folder:, seg:, idx:, builtin:mnist or builtin:shapes data; also --seed N, --val-fraction F, --classes a,b, --palette JSON, --cache-dir DIR',
   options: {
     json: { type: 'boolean' },
     shape: { type: 'string' },
@@ -49,9 +67,14 @@ export const dataInspect: Command = {
             }
           : undefined,
     };
-    const r = await inspectDataset(spec, opts);
+    const r = await inspectDataset(spec, opts, (key) => FLAGS[key] ?? `data option '${key}'`);
+    // Images too small for a template's pooling are known here, before any search.
+    const templates = builtinTemplates
+      .filter((t) => t.task === r.task)
+      .map((t) => ({ template: t.name, problem: inputProblem(t, { input: r.shape, classes: r.classes.length }) }))
+      .filter((t): t is { template: string; problem: string } => t.problem !== undefined);
     if (json) {
-      io.out(JSON.stringify({ classes: r.classes, counts: r.counts, shape: r.shape, skipped: r.skipped }));
+      io.out(JSON.stringify({ classes: r.classes, counts: r.counts, shape: r.shape, skipped: r.skipped, conversions: r.conversions, unusableTemplates: templates }));
       return;
     }
     const splits = (['train', 'val', 'test'] as SplitName[]).filter((s) => r.counts[s]);
@@ -59,6 +82,9 @@ export const dataInspect: Command = {
     if (r.task === 'segmentation') io.out('(class counts are images in which the class appears)');
     const rows = r.classes.map((c) => [c, ...splits.map((s) => r.counts[s]?.[c] ?? 0)]);
     io.out(table(['class', ...splits], [...rows, ['(samples)', ...splits.map((s) => r.sizes[s] ?? 0)]]));
+    const converted = conversionLine(r.conversions);
+    if (converted) io.out(`\n${converted}`);
+    for (const t of templates) io.out(`\ntemplate ${t.template} cannot take these images: ${t.problem}`);
     if (r.skipped.length) io.out(`\nskipped ${r.skipped.length} file${r.skipped.length === 1 ? '' : 's'}:\n${r.skipped.map((s) => `  ${s.file}: ${s.reason}`).join('\n')}`);
   },
 };

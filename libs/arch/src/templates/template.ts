@@ -1,3 +1,4 @@
+import { ArchError } from '../errors';
 import type { ArchitectureIR, Shape, Task } from '../ir';
 import type { ConfigValues, SearchSpace } from '../space';
 
@@ -33,4 +34,18 @@ export function widthChoices(width: number, min = 4): number[] {
 
 export function resolve(defaults: TemplateOptions, opts: Partial<TemplateOptions> = {}): TemplateOptions {
   return { input: opts.input ?? defaults.input, classes: opts.classes ?? defaults.classes, batchNorm: opts.batchNorm ?? defaults.batchNorm ?? false };
+}
+
+/**
+ * Why `template` cannot take this input (e.g. images too small for its pooling), or undefined
+ * when it can: its baseline, which every built-in template scales to the input, must build.
+ */
+export function inputProblem(template: Template, opts: Partial<TemplateOptions>): string | undefined {
+  try {
+    template.instantiate(template.baseline(opts), opts);
+    return undefined;
+  } catch (e) {
+    if (e instanceof ArchError) return e.message;
+    throw e;
+  }
 }

@@ -6,7 +6,7 @@
 import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { resampleRaw } from '../decode';
+import { checkImageSize, resampleRaw } from '../decode';
 import { BadFile, DataError } from '../errors';
 import { fileStamps, listDir, readClassesFile, requireDir } from '../fsutil';
 import type { ResolvedOptions } from '../options';
@@ -108,7 +108,7 @@ interface PartFiles {
 }
 
 export async function idxPlan(root: string, o: ResolvedOptions): Promise<Plan> {
-  if (o.palette) throw new DataError(`data option 'palette': only seg: datasets have masks`);
+  if (o.palette) throw new DataError(`${o.field('palette')}: only seg: datasets have masks`);
   const abs = path.resolve(root);
   await requireDir(abs, root);
   const found = new Map<string, string>();
@@ -147,6 +147,7 @@ export async function idxPlan(root: string, o: ResolvedOptions): Promise<Plan> {
     throw new DataError(`${path.join(root, b.file)}: ${b.reason}`);
   }
   const [, rows, cols, channels = 1] = (good.header as IdxHeader).dims;
+  checkImageSize([rows, cols, channels], `${path.join(root, good.images)}: images of shape `);
   const shape = o.shape ?? [rows, cols, channels];
   const classes = o.classes ?? (await readClassesFile(abs, root)) ?? (/fashion/i.test(path.basename(abs)) ? FASHION_MNIST : undefined);
   const stamps = await fileStamps(
@@ -161,7 +162,7 @@ export async function idxPlan(root: string, o: ResolvedOptions): Promise<Plan> {
     key: { kind: 'idx', abs, stamps },
     label: `idx-${path.basename(abs)}`,
     root,
-    async *items(): AsyncGenerator<PlanItem> {
+    async *items(shape): AsyncGenerator<PlanItem> {
       for (const p of parts) {
         if (p.header instanceof BadFile) {
           yield p.header;
@@ -179,7 +180,7 @@ export async function idxPlan(root: string, o: ResolvedOptions): Promise<Plan> {
           if (!('record' in r)) continue;
           const label = labels[i];
           if (classes && label >= classes.length) yield new BadFile(`${p.labels}[${i}]`, `label ${label} out of range (${classes.length} classes)`);
-          else yield { part: p.part, image: await resampleRaw(new Uint8Array(r.record), h, w, c, shape), label };
+          else yield { part: p.part, ...(await resampleRaw(new Uint8Array(r.record), h, w, c, shape)), label };
           i++;
         }
       }

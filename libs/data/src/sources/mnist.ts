@@ -23,7 +23,7 @@ function packageDir(): string {
 }
 
 export async function mnistPlan(o: ResolvedOptions): Promise<Plan> {
-  if (o.classes || o.palette) throw new DataError(`data option '${o.classes ? 'classes' : 'palette'}': not used by builtin:mnist`);
+  if (o.classes || o.palette) throw new DataError(`${o.field(o.classes ? 'classes' : 'palette')}: not used by builtin:mnist`);
   const dir = path.join(packageDir(), 'src', 'digits');
   const files = numberedClasses(10).map((d) => `${d}.json`);
   const shape = o.shape ?? [SIDE, SIDE, 1];
@@ -34,14 +34,14 @@ export async function mnistPlan(o: ResolvedOptions): Promise<Plan> {
     key: { kind: 'mnist', stamps: (await fileStamps(dir, files)).map(([f, size]) => [f, size]) },
     label: 'builtin-mnist',
     root: dir,
-    async *items(): AsyncGenerator<PlanItem> {
+    async *items(shape): AsyncGenerator<PlanItem> {
       for (let label = 0; label < 10; label++) {
         const data = (JSON.parse(await fsp.readFile(path.join(dir, files[label]), 'utf8')) as { data: number[] }).data;
         const px = SIDE * SIDE;
         for (let s = 0; s + px <= data.length; s += px) {
           const raw = new Uint8Array(px);
           for (let i = 0; i < px; i++) raw[i] = data[s + i] * 255 + 0.5; // values are in [0, 1]; the store truncates: round(v * 255)
-          yield { part: 'train', image: await resampleRaw(raw, SIDE, SIDE, 1, shape), label };
+          yield { part: 'train', ...(await resampleRaw(raw, SIDE, SIDE, 1, shape)), label };
         }
       }
     },

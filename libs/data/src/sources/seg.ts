@@ -7,12 +7,13 @@ import path from 'node:path';
 import { mapOrdered } from '../concurrency';
 import { decodeImage, decodeMask, imageInfo } from '../decode';
 import { BadFile, DataError } from '../errors';
-import { fileStamps, isImageFile, listDir, readClassesFile, requireDir } from '../fsutil';
+import { badNameFiles, fileStamps, isImageFile, listDir, readClassesFile, readImageFile, requireDir } from '../fsutil';
 import { numberedClasses } from '../build';
+import { inferImageShape } from '../infer';
 import type { ResolvedOptions } from '../options';
 import type { Plan, PlanItem } from '../plan';
 import type { SplitName } from '../types';
-import { firstShape, partFolders, readImageFile } from './folder';
+import { partFolders } from './folder';
 
 const CONCURRENCY = 4;
 
@@ -32,7 +33,9 @@ export async function segPlan(root: string, o: ResolvedOptions): Promise<Plan> {
     for (const sub of ['images', 'masks']) await requireDir(path.join(abs, dir, sub), path.join(root, dir, sub));
     const masks = new Set((await listDir(path.join(abs, dir, 'masks'))).files.filter((f) => path.extname(f).toLowerCase() === '.png'));
     const stems = new Map<string, string>();
-    for (const f of (await listDir(path.join(abs, dir, 'images'))).files.filter(isImageFile)) {
+    const images = await listDir(path.join(abs, dir, 'images'));
+    scanBad.push(...badNameFiles(images, path.join(dir, 'images')));
+    for (const f of images.files.filter(isImageFile)) {
       const image = path.join(dir, 'images', f);
       const stem = path.parse(f).name;
       const mask = `${stem}.png`;
@@ -45,31 +48,31 @@ export async function segPlan(root: string, o: ResolvedOptions): Promise<Plan> {
   const fromFile = o.classes ? undefined : await readClassesFile(abs, root);
   const classes = o.classes ?? fromFile ?? (o.palette ? numberedClasses(o.palette.length) : undefined);
   if (o.palette && classes && classes.length !== o.palette.length) {
-    throw new DataError(`data option 'palette': ${o.palette.length} colours but ${path.join(root, 'classes.txt')} names ${classes.length} classes`);
+    throw new DataError(`${o.field('palette')}: ${o.palette.length} colours but ${path.join(root, 'classes.txt')} names ${classes.length} classes`);
   }
   const palette = o.palette ? new Map(o.palette.map(([r, g, b], id) => [(r << 16) | (g << 8) | b, id])) : undefined;
-  const shape = o.shape ?? (await firstShape(abs, root, pairs.map((p) => p.image)));
   const stamps = await fileStamps(
     abs,
     pairs.flatMap((p) => [p.image, p.mask]),
   );
   return {
     task: 'segmentation',
-    shape,
+    shape: o.shape,
+    inferShape: () => inferImageShape(abs, root, pairs.map((p) => p.image), o.field('shape')),
     classes,
     total: scanBad.length + pairs.length,
     key: { kind: 'seg', abs, explicitShape: o.shape ?? null, palette: o.palette ?? null, parts: pairs.map((p) => p.part), stamps, scanBad: scanBad.map((b) => b.message) },
     label: `seg-${path.basename(abs)}`,
     root,
-    async *items(): AsyncGenerator<PlanItem> {
+    async *items(shape): AsyncGenerator<PlanItem> {
       yield* scanBad;
       yield* mapOrdered(pairs, CONCURRENCY, async (p) => {
         try {
           const [imageBuf, maskBuf] = await Promise.all([readImageFile(abs, p.image), readImageFile(abs, p.mask)]);
           const info = await imageInfo(imageBuf, p.image);
-          const image = await decodeImage(imageBuf, p.image, info, shape, o.shape !== undefined);
+          const { image, converted } = await decodeImage(imageBuf, p.image, info, shape);
           const mask = await decodeMask(maskBuf, p.mask, info, shape, palette, classes?.length);
-          return { part: p.part, image, mask };
+          return { part: p.part, image, mask, converted };
         } catch (e) {
           if (e instanceof BadFile) return e;
           throw e;

@@ -111,7 +111,7 @@ export function renderShapes(index: number, seed: number, H: number, W: number):
 }
 
 export function shapesPlan(params: URLSearchParams, spec: string, o: ResolvedOptions): Plan {
-  if (o.classes || o.palette) throw new DataError(`data option '${o.classes ? 'classes' : 'palette'}': not used by builtin:shapes`);
+  if (o.classes || o.palette) throw new DataError(`${o.field(o.classes ? 'classes' : 'palette')}: not used by builtin:shapes`);
   const { count, seed } = parseShapesParams(params, spec);
   const shape = o.shape ?? [64, 64, 3];
   const [H, W, C] = shape;
@@ -126,7 +126,7 @@ export function shapesPlan(params: URLSearchParams, spec: string, o: ResolvedOpt
     async *items(): AsyncGenerator<PlanItem> {
       for (let i = 0; i < count; i++) {
         const { rgb, mask } = renderShapes(i, seed, H, W);
-        yield { part: 'train', image: toChannels(rgb, 3, C), mask };
+        yield { part: 'train', image: toChannels(rgb, 3, C), mask, converted: C === 1 ? ['colourToGrey'] : [] };
       }
     },
   };
