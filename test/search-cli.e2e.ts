@@ -63,11 +63,11 @@ test.each([
   ['unwritable out', () => ['--config', write('ok.json', synthetic), '--out', path.join(write('file', 'x'), 'run')], /file\/run: cannot write the run folder \(ENOTDIR\)/],
   ['workers', () => ['--config', write('ok.json', synthetic), '--workers', '0'], /--workers: expected an integer >= 1/],
   // The real pipeline (no synthetic evaluator): the dataset is checked before any training.
-  ['single-class dataset', () => ['--config', write('one.json', { ...synthetic, synthetic: undefined, dataset: `folder:${oneClass}` })], /: only class 'cat' has training images; classification needs at least 2 classes\n$/],
+  ['single-class dataset', () => ['--config', write('one.json', { ...synthetic, synthetic: undefined, dataset: `folder:${oneClass}` })], /: only class 'cat' has training images; classification needs at least 2 classes$/],
   [
     'huge dataset.shape',
     () => ['--config', write('huge.json', { ...synthetic, synthetic: undefined, dataset: { spec: 'builtin:mnist', shape: [100000, 100000, 1] } })],
-    /^marl-hpo: dataset\.shape: \[100000, 100000, 1\] is 10000000000 values per image, more than the limit of 50331648 \(4096x4096x3\)\n$/,
+    /^marl-hpo: dataset\.shape: \[100000, 100000, 1\] is 10000000000 values per image, more than the limit of 50331648 \(4096x4096x3\)$/,
   ],
 ])('bad input (%s): one line, exit 2', (_name, args, message) => {
   const r = cli(['search', ...(typeof args === 'function' ? args() : args)]);
