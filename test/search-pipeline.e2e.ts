@@ -83,3 +83,27 @@ test('a segmentation search (unet on builtin:shapes) works the same way', () => 
   expect(best.metrics.pixelAccuracy).toBeGreaterThan(0);
   expect(fs.statSync(path.join(out, 'best.onnx')).size).toBe(best.metrics.onnxBytes);
 }, 300_000);
+
+test('an evaluation whose loss becomes non-finite is journaled as diverged: no model, minimum reward', () => {
+  const config = {
+    template: 'vgg',
+    templateOptions: { batchNorm: false },
+    dataset: { spec: 'builtin:mnist', limit: { train: 96, val: 32 } },
+    budget: { episodes: 1 },
+    objectives: [{ metric: 'accuracy', goal: 'max' }],
+    constraints: [{ metric: 'params', max: 150_000 }],
+    // Plain SGD at an absurd rate without clipping: the activations overflow float32 in a few steps.
+    trainer: { epochs: 3, batchSize: 16, optimizer: 'sgd', learningRate: 1e20, clipNorm: 0, warmup: 0, schedule: 'constant' },
+    profiler: { backend: 'estimate' },
+  };
+  fs.writeFileSync(path.join(dir, 'diverge.json'), JSON.stringify(config));
+  const out = path.join(dir, 'diverge');
+  const r = cli(['search', '--config', path.join(dir, 'diverge.json'), '--out', out, '--json'], { env: { ...process.env, MARL_HPO_CACHE_DIR: cacheDir } });
+  expect(r.code).toBe(0);
+  const records = fs.readFileSync(path.join(out, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => !x.skipped);
+  expect(records).toHaveLength(1);
+  expect(records[0]).toMatchObject({ status: 'diverged', reward: 0 });
+  expect(records[0].diverged.step).toBeLessThan(3 * 6);
+  expect(records[0].metrics.accuracy).toBeUndefined();
+  expect(fs.existsSync(path.join(out, 'best.onnx'))).toBe(false);
+}, 120_000);

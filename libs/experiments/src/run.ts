@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { canonicalJson, getTemplate, summarize } from '@marl-hpo/arch';
-import { ConfigError, createEvaluator, type EpisodeEvent, type Evaluator, parseConfig, qualityOf, readJournal, runSearch, type SearchConfig, type Metrics, type SearchConfigInput, writeFileAtomic } from '@marl-hpo/search';
+import { ConfigError, createEvaluator, type EpisodeEvent, type Evaluator, parseConfig, qualityOf, readJournal, runSearch, type SearchConfig, type Metrics, type SearchConfigInput, templateOptionsFor, writeFileAtomic } from '@marl-hpo/search';
 import { presets, type BaselineMetrics, type ExperimentPreset } from './presets';
 import type { BaselineResult, FinalScores } from './types';
 import { bestOf, summarizeExperiment, type ExperimentSummary, type RunSummary } from './summary';
@@ -117,10 +117,12 @@ async function retrainFinal(preset: ExperimentPreset, config: SearchConfig, base
   const finalConfig: SearchConfig = { ...config, dataset: { ...dataset, limit: { ...limit, train: trainLimit } }, trainer: { ...config.trainer, epochs } };
   const file = path.join(opts.out, 'final.json');
   const cache: Record<string, number> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
-  const keyOf = (values: unknown) => canonicalJson({ values, dataset: finalConfig.dataset, trainer: finalConfig.trainer, templateOptions: config.templateOptions, synthetic: config.synthetic ?? null });
-  const todo = new Map<string, Record<string, unknown>>();
-  for (const values of [baseline.values, ...runs.map((r) => bestOf(r.records)?.values).filter((v) => v !== undefined)]) {
-    if (!(keyOf(values) in cache)) todo.set(keyOf(values), values as Record<string, unknown>);
+  // The baseline is built without batch norm unless the config sets it (templateOptionsFor): then it is another model.
+  const keyOf = (values: unknown, isBaseline = false) =>
+    canonicalJson({ values, dataset: finalConfig.dataset, trainer: finalConfig.trainer, templateOptions: config.templateOptions, synthetic: config.synthetic ?? null, ...(isBaseline && config.templateOptions.batchNorm === undefined ? { baseline: true } : {}) });
+  const todo = new Map<string, { values: Record<string, unknown>; isBaseline: boolean }>();
+  for (const [values, isBaseline] of [[baseline.values, true], ...runs.map((r) => [bestOf(r.records)?.values, false])] as [Record<string, unknown> | undefined, boolean][]) {
+    if (values && !(keyOf(values, isBaseline) in cache)) todo.set(keyOf(values, isBaseline), { values, isBaseline });
   }
   if (todo.size) {
     opts.log?.(`final training of ${todo.size} models (${trainLimit} images, ${epochs} epochs)`);
@@ -128,13 +130,12 @@ async function retrainFinal(preset: ExperimentPreset, config: SearchConfig, base
     try {
       const info = await evaluator.prepare();
       const template = getTemplate(config.template);
-      const templateOpts = { input: info.input, classes: info.classes, ...config.templateOptions };
       const jobs = [...todo.entries()];
       let next = 0;
       const worker = async () => {
         for (let i = next++; i < jobs.length; i = next++) {
-          const [key, values] = jobs[i];
-          const ir = template.instantiate(values, templateOpts);
+          const [key, { values, isBaseline }] = jobs[i];
+          const ir = template.instantiate(values, templateOptionsFor(config, info, isBaseline));
           const outcome = await evaluator.evaluate({ proposal: i, values, ir, fidelity: { epochs } }, opts.signal ?? new AbortController().signal);
           cache[key] = qualityOf(outcome) ?? NaN;
           writeFileAtomic(file, JSON.stringify(cache, null, 2) + '\n');
@@ -150,7 +151,7 @@ async function retrainFinal(preset: ExperimentPreset, config: SearchConfig, base
     const values = bestOf(r.records)?.values;
     if (values) runsScores[`${r.variant}-s${r.seed}`] = cache[keyOf(values)];
   }
-  return { trainLimit, epochs, baseline: cache[keyOf(baseline.values)], runs: runsScores };
+  return { trainLimit, epochs, baseline: cache[keyOf(baseline.values, true)], runs: runsScores };
 }
 
 /**
@@ -168,7 +169,7 @@ async function trainBaseline(preset: ExperimentPreset, config: SearchConfig, opt
   try {
     const dataset = await evaluator.prepare();
     const template = getTemplate(config.template);
-    const templateOpts = { input: dataset.input, classes: dataset.classes, ...config.templateOptions };
+    const templateOpts = templateOptionsFor(config, dataset, true);
     const values = template.baseline(templateOpts);
     const ir = template.instantiate(values, templateOpts);
     const outcome = await evaluator.evaluate({ proposal: 0, values, ir, fidelity: { epochs: config.trainer.epochs } }, opts.signal ?? new AbortController().signal);

@@ -36,7 +36,7 @@ function describe(r: ReportRecord, quality: string): string {
 function style(r: ReportRecord, best: ReportRecord | undefined): { color: string; shape: Shape; r: number } {
   if (r === best) return { color: COLORS.best, shape: 'diamond', r: 5 };
   if (r.baseline) return { color: COLORS.baseline, shape: 'diamond', r: 5 };
-  if (r.status === 'failed') return { color: COLORS.failed, shape: 'cross', r: 3.5 };
+  if (r.status === 'failed' || r.status === 'diverged') return { color: COLORS.failed, shape: 'cross', r: 3.5 };
   if (r.status === 'infeasible') return { color: COLORS.infeasible, shape: 'triangle', r: 3.5 };
   if (r.cachedFrom !== undefined) return { color: COLORS.cached, shape: 'ring', r: 3.5 };
   if (r.screen) return { color: COLORS.screen, shape: 'square', r: 2.6 };
@@ -48,7 +48,7 @@ const LEGEND: Record<string, LegendItem> = {
   screen: { label: 'screening (lower fidelity)', color: COLORS.screen, shape: 'square' },
   cached: { label: 'cached (repeat)', color: COLORS.cached, shape: 'ring' },
   infeasible: { label: 'infeasible', color: COLORS.infeasible, shape: 'triangle' },
-  failed: { label: 'failed', color: COLORS.failed, shape: 'cross' },
+  failed: { label: 'failed or diverged', color: COLORS.failed, shape: 'cross' },
   baseline: { label: 'baseline', color: COLORS.baseline, shape: 'diamond' },
   best: { label: 'best', color: COLORS.best, shape: 'diamond' },
 };
@@ -58,7 +58,7 @@ function legendFor(records: ReportRecord[], m: ReportModel): LegendItem[] {
     records.some((r) => {
       if (r === m.best) return k === 'best';
       if (r.baseline) return k === 'baseline';
-      if (r.status !== 'ok') return r.status === k;
+      if (r.status !== 'ok') return (r.status === 'diverged' ? 'failed' : r.status) === k;
       if (r.cachedFrom !== undefined) return k === 'cached';
       return k === (r.screen ? 'screen' : 'ok');
     });

@@ -78,7 +78,7 @@ function cards(m: ReportModel): string {
   const items: [string, string][] = [
     [`${m.done}${m.planned !== undefined ? ` / ${m.planned}` : ''}`, 'evaluations (budget)'],
     [String(m.run.records.length), 'journal records'],
-    [`${c.ok} / ${c.infeasible} / ${c.failed}`, 'ok / infeasible / failed'],
+    [`${c.ok} / ${c.infeasible} / ${c.failed} / ${c.diverged}`, 'ok / infeasible / failed / diverged'],
     [String(c.cached), 'cached repeats'],
     [b ? num(b.reward, 4) : '-', b ? `best reward (episode ${b.episode})` : 'best reward'],
     [b ? num(qualityOf(b), 4) : '-', `best's ${m.quality}`],

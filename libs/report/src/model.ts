@@ -1,5 +1,5 @@
 import { canonicalJson, getTemplate, summarize, type ArchitectureSummary } from '@marl-hpo/arch';
-import { countsAgainstBudget, isFullFidelity, paretoFront, qualityOf, type ParetoPoint } from '@marl-hpo/search';
+import { countsAgainstBudget, isFullFidelity, paretoFront, qualityOf, templateOptionsFor, type ParetoPoint } from '@marl-hpo/search';
 import { agentView, type AgentView } from './agent-view';
 import { num } from './format';
 import type { ReportRecord, RunData } from './load';
@@ -29,7 +29,7 @@ export interface ReportModel {
   done: number;
   /** Records at the search's full fidelity (multi-fidelity screens excluded): best, front and top-10 come from these. */
   full: ReportRecord[];
-  counts: { ok: number; infeasible: number; failed: number; cached: number };
+  counts: { ok: number; infeasible: number; failed: number; diverged: number; cached: number };
   best?: ReportRecord;
   baseline?: ReportRecord;
   front: ParetoPoint[];
@@ -99,12 +99,12 @@ export function compare(baseline: ReportRecord | undefined, best: ReportRecord |
 }
 
 /** Builds a record's IR again from its configuration (the journal stores values, not layers). */
-function layerTable(run: RunData, values: ReportRecord['values']): LayerTable {
+function layerTable(run: RunData, values: ReportRecord['values'], baseline = false): LayerTable {
   const agents = run.agents;
   const template = run.config?.template ?? agents?.template;
   if (!agents || !template) return { error: 'agents.json (input shape and classes) is missing' };
   try {
-    const ir = getTemplate(template).instantiate(values, { input: agents.input, classes: agents.classes, ...run.config?.templateOptions });
+    const ir = getTemplate(template).instantiate(values, templateOptionsFor({ templateOptions: run.config?.templateOptions ?? {} }, agents, baseline));
     return { summary: summarize(ir) };
   } catch (e) {
     return { error: (e as Error).message.split('\n')[0] };
@@ -116,7 +116,7 @@ export function buildModel(run: RunData): ReportModel {
   const records = run.records;
   const segmentation = records.some((r) => r.metrics.mIoU !== undefined) || (run.config ? run.config.template === 'unet' : false);
   const quality = segmentation ? 'mIoU' : 'accuracy';
-  const counts = { ok: 0, infeasible: 0, failed: 0, cached: 0 };
+  const counts = { ok: 0, infeasible: 0, failed: 0, diverged: 0, cached: 0 };
   for (const r of records) {
     counts[r.status]++;
     if (r.cachedFrom !== undefined) counts.cached++;
@@ -152,8 +152,8 @@ export function buildModel(run: RunData): ReportModel {
     best,
     baseline,
     front,
-    top: topConfigurations(full).map((record) => ({ record, layers: layerTable(run, record.values) })),
-    bestLayers: best ? layerTable(run, best.values) : undefined,
+    top: topConfigurations(full).map((record) => ({ record, layers: layerTable(run, record.values, record.baseline) })),
+    bestLayers: best ? layerTable(run, best.values, best.baseline) : undefined,
     comparison: compare(baseline, best, quality, records.length === 0),
     agent: agentView(run.agents, records, config?.algorithm),
     missing,

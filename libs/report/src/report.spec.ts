@@ -76,7 +76,8 @@ test('the model agrees with the journal: best, baseline ratios, top configuratio
     expect('summary' in t.layers).toBe(true);
     if ('summary' in t.layers) expect(t.layers.summary.params).toBe(t.record.metrics.params);
   }
-  const ir = getTemplate('vgg').instantiate(m.best!.values, { input: [28, 28, 1], classes: 10 });
+  // The run's config leaves batchNorm unset: searched configurations have batch norm (the baseline would not).
+  const ir = getTemplate('vgg').instantiate(m.best!.values, { input: [28, 28, 1], classes: 10, batchNorm: true });
   expect(m.bestLayers && 'summary' in m.bestLayers && m.bestLayers.summary).toEqual(summarize(ir));
   expect(m.counts.ok + m.counts.infeasible + m.counts.failed).toBe(records.length);
   expect(m.counts.failed).toBeGreaterThan(0);

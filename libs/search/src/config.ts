@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import type { TemplateOptions } from '@marl-hpo/arch';
 import { algorithms, type Algorithm } from '@marl-hpo/agents';
+import { TRAIN_DEFAULTS } from '@marl-hpo/trainer';
 import { parseRewardSpec } from './reward';
 
 /** A config file or value the user wrote wrong; the message names the file and field path. */
@@ -54,7 +56,12 @@ export const searchConfigSchema = z
     name: z.string().optional().describe('run name (default: the config file name)'),
     template: z.string().describe('vgg, inception, unet, or custom:<file.json>'),
     templateOptions: z
-      .object({ batchNorm: z.boolean().optional().describe('vgg, inception: batch norm after every conv (trains much faster from scratch)') })
+      .object({
+        batchNorm: z
+          .boolean()
+          .optional()
+          .describe("vgg, inception: batch norm after every conv (trains much faster from scratch). Default: on for the searched configurations, off for the template's baseline (the original network); set it to apply to both"),
+      })
       .strict()
       .default({}),
     dataset,
@@ -73,15 +80,21 @@ export const searchConfigSchema = z
     baseline: z.boolean().default(false).describe("evaluate the template's baseline first (for size and latency ratios)"),
     trainer: z
       .object({
-        epochs: z.number().int().positive().default(2),
-        batchSize: z.number().int().positive().default(64),
-        optimizer: z.enum(['adam', 'sgd']).default('adam'),
-        learningRate: z.number().positive().default(1e-3),
+        epochs: z.number().int().positive().default(TRAIN_DEFAULTS.epochs),
+        batchSize: z.number().int().positive().default(TRAIN_DEFAULTS.batchSize),
+        optimizer: z.enum(['adam', 'sgd']).default(TRAIN_DEFAULTS.optimizer),
+        learningRate: z.number().positive().default(TRAIN_DEFAULTS.learningRate).describe('peak learning rate (after the warm-up)'),
+        momentum: z.number().min(0).lt(1).default(TRAIN_DEFAULTS.momentum).describe('SGD momentum'),
+        schedule: z.enum(['cosine', 'constant']).default(TRAIN_DEFAULTS.schedule).describe("learning rate after the warm-up: 'cosine' decays it to 0 by the last step, 'constant' keeps it"),
+        warmup: z.number().min(0).lt(1).default(TRAIN_DEFAULTS.warmup).describe('fraction of the training steps over which the learning rate ramps up linearly'),
+        clipNorm: z.number().min(0).default(TRAIN_DEFAULTS.clipNorm).describe('clip the global gradient L2 norm to this (0: no clipping)'),
+        init: z.enum(['he', 'glorot']).default(TRAIN_DEFAULTS.init).describe("weight initialisation: 'he' (He-uniform before ReLUs, Glorot-uniform elsewhere) or 'glorot' everywhere"),
         patience: z.number().int().positive().optional().describe('early stopping: epochs without validation improvement'),
         threads: z.number().int().positive().default(1),
       })
       .strict()
-      .default({ epochs: 2, batchSize: 64, optimizer: 'adam', learningRate: 1e-3, threads: 1 }),
+      .default({ ...TRAIN_DEFAULTS, threads: 1 })
+      .describe('how every configuration is trained; a run whose loss becomes non-finite stops and is journaled as diverged'),
     profiler: z
       .object({
         backend: z.string().default('ort-cpu').describe('ort-cpu, remote, estimate, or an npm package that registers a backend'),
@@ -158,6 +171,15 @@ export function readConfigFile(file: string): SearchConfig {
 /** Removes line and block comments outside strings, so configs may be commented (JSONC). */
 export function stripJsonComments(text: string): string {
   return text.replace(/("(?:[^"\\\n]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (m, str: string | undefined) => str ?? m.replace(/[^\n]/g, ' '));
+}
+
+/**
+ * The template options a configuration of this run is built with: batch norm on unless the config
+ * turns it off, except for the template's baseline, which stays the original network (no batch
+ * norm) unless the config sets `batchNorm` explicitly.
+ */
+export function templateOptionsFor(config: Pick<SearchConfig, 'templateOptions'>, data: Pick<TemplateOptions, 'input' | 'classes'>, baseline = false): TemplateOptions {
+  return { input: data.input, classes: data.classes, ...config.templateOptions, batchNorm: config.templateOptions.batchNorm ?? !baseline };
 }
 
 /** The JSON Schema of search configs (for editors and `marl-hpo config --schema`). */

@@ -32,6 +32,8 @@ export interface EvalOutcome {
   timings: Record<string, number>;
   /** Time per ONNX op type, when the profiler was asked for it (profiler.ops). */
   ops?: { opType: string; ms: number; share: number; nodes: number }[];
+  /** Training stopped on a non-finite loss (1-based epoch and step): no model, journaled as diverged. */
+  diverged?: { epoch: number; step: number; loss: string };
 }
 
 /**

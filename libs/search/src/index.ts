@@ -15,7 +15,7 @@ export {
   type RewardSpec,
   type TargetObjective,
 } from './reward';
-export { ConfigError, parseConfig, readConfigFile, configJsonSchema, searchConfigSchema, type SearchConfig, type SearchConfigInput } from './config';
+export { ConfigError, parseConfig, readConfigFile, configJsonSchema, searchConfigSchema, templateOptionsFor, type SearchConfig, type SearchConfigInput } from './config';
 export { readJournal, JournalError, learnedFrom, isFullFidelity, countsAgainstBudget, MAX_STEPS_PER_EVALUATION, type EvaluationRecord, type Fidelity, type JournalRead } from './journal';
 export { paretoFront, qualityOf, type ParetoPoint } from './pareto';
 export { RunDir } from './run-dir';

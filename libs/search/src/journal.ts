@@ -18,13 +18,18 @@ export interface EvaluationRecord {
   config: number[];
   values: ConfigValues;
   fidelity: Fidelity;
-  /** ok: trained and measured; infeasible: a hard constraint failed (maybe before training); failed: error. */
-  status: 'ok' | 'infeasible' | 'failed';
+  /**
+   * ok: trained and measured; infeasible: a hard constraint failed (maybe before training);
+   * failed: error; diverged: the training loss became non-finite (no model, minimum reward).
+   */
+  status: 'ok' | 'infeasible' | 'failed' | 'diverged';
   metrics: Metrics;
   reward: number;
   /** Constraints violated, e.g. "params 250000 > max 200000". */
   violations: string[];
   error?: string;
+  /** Where training diverged (status 'diverged'). */
+  diverged?: { epoch: number; step: number; loss: string };
   /** Not evaluated: it cannot be built, or a hard constraint failed on the static cost model. Free, like cached ones. */
   skipped?: boolean;
   /** The episode whose evaluation was reused (same configuration and fidelity). */

@@ -46,10 +46,26 @@ export class PipelineEvaluator implements Evaluator {
     const trained = await train(
       job.ir,
       ds,
-      { epochs: job.fidelity.epochs, batchSize: t.batchSize, optimizer: t.optimizer, learningRate: t.learningRate, patience: t.patience, threads: t.threads, seed: this.config.seed, trainLimit },
+      {
+        epochs: job.fidelity.epochs,
+        batchSize: t.batchSize,
+        optimizer: t.optimizer,
+        learningRate: t.learningRate,
+        momentum: t.momentum,
+        schedule: t.schedule,
+        warmup: t.warmup,
+        clipNorm: t.clipNorm,
+        init: t.init,
+        patience: t.patience,
+        threads: t.threads,
+        seed: this.config.seed,
+        trainLimit,
+      },
       signal,
     );
     const trainTime = seconds(start);
+    // Nothing to export or measure: the search journals it as diverged.
+    if (trained.diverged) return { metrics: { trainSeconds: trained.trainSeconds }, diverged: trained.diverged, timings: { train: trainTime } };
 
     start = performance.now();
     const quality: Metrics = { ...trained.metrics };

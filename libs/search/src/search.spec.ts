@@ -87,11 +87,38 @@ test('a configuration evaluated before is not trained again', async () => {
   expect(result.stopped).toBe('budget');
 });
 
-test('the baseline is evaluated first when asked', async () => {
-  const result = await runSearch(config({ baseline: true, budget: { episodes: 3 }, constraints: [] }), { out: tmp(), evaluator: new Probe() });
+test('the baseline is evaluated first when asked, as the original network (no batch norm) unless batchNorm is set', async () => {
+  const probe = new Probe();
+  const result = await runSearch(config({ baseline: true, budget: { episodes: 3 }, constraints: [] }), { out: tmp(), evaluator: probe });
   expect(result.records).toHaveLength(4);
   expect(result.records[0].baseline).toBe(true);
   expect(result.records[0].values['b1c1']).toEqual({ filters: 64, kernel: 3 });
+  const bn = (job: EvalJob) => job.ir.layers.filter((l) => l.kind === 'conv2d').map((l) => (l as { batchNorm: boolean }).batchNorm);
+  expect(new Set(bn(probe.jobs[0]))).toEqual(new Set([false]));
+  for (const job of probe.jobs.slice(1)) expect(new Set(bn(job))).toEqual(new Set([true]));
+
+  const explicit = new Probe();
+  await runSearch(config({ baseline: true, budget: { episodes: 1 }, constraints: [], templateOptions: { batchNorm: false } }), { out: tmp(), evaluator: explicit });
+  expect(explicit.jobs.flatMap(bn).every((b) => b === false)).toBe(true);
+});
+
+test('an evaluation whose training diverged is journaled as diverged, with the minimum reward', async () => {
+  let n = 0;
+  const inner = new SyntheticEvaluator(mnist);
+  const diverging: Evaluator = {
+    prepare: () => inner.prepare(),
+    async evaluate(job, signal) {
+      if (++n === 2) return { metrics: { trainSeconds: 0.1 }, diverged: { epoch: 1, step: 7, loss: 'NaN' }, timings: { train: 0.1 } };
+      return inner.evaluate(job, signal);
+    },
+    close: async () => {},
+  };
+  const out = tmp();
+  const r = await runSearch(config({ budget: { episodes: 3 }, constraints: [] }), { out, evaluator: diverging });
+  expect(r.records.map((x) => x.status)).toEqual(['ok', 'diverged', 'ok']);
+  expect(r.records[1]).toMatchObject({ reward: 0, diverged: { epoch: 1, step: 7, loss: 'NaN' }, error: 'diverged: loss NaN at step 7 (epoch 1)' });
+  expect(r.records[1].metrics.accuracy).toBeUndefined();
+  expect(readJournal(path.join(out, 'journal.jsonl')).records[1].status).toBe('diverged');
 });
 
 test('a crashing evaluation is recorded and the search goes on; a user error stops it with the journal intact', async () => {

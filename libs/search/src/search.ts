@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { canonicalJson, getTemplate, indexesOf, spaceSize, summarize, valuesOf, type ArchitectureIR, type ConfigValues, type SearchSpace, type Template, type TemplateOptions } from '@marl-hpo/arch';
 import { createAgent, type Agent } from '@marl-hpo/agents';
 import { writeFileAtomic } from './atomic';
-import { ConfigError, type SearchConfig } from './config';
+import { ConfigError, templateOptionsFor, type SearchConfig } from './config';
 import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
 import { countsAgainstBudget as costly, isFullFidelity as isFull, JournalWriter, MAX_STEPS_PER_EVALUATION, learnedFrom, readJournal, type EvaluationRecord, type Fidelity } from './journal';
 import { paretoFront, qualityOf } from './pareto';
@@ -63,7 +63,8 @@ interface Finished {
   seconds: number;
 }
 
-const cacheKey = (values: ConfigValues, fidelity: Fidelity) => canonicalJson({ values, fidelity });
+/** The baseline may be built with other template options (no batch norm): it never shares results with a proposal. */
+const cacheKey = (values: ConfigValues, fidelity: Fidelity, baseline = false) => canonicalJson(baseline ? { values, fidelity, baseline } : { values, fidelity });
 const isUserError = (e: unknown) => e instanceof Error && (e as { userError?: unknown }).userError === true;
 
 /**
@@ -86,7 +87,8 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
   if (template.task !== dataset.task) {
     throw new ConfigError(`template: '${config.template}' is a ${template.task} template but dataset '${datasetSpec(config)}' is for ${dataset.task}`);
   }
-  const templateOpts: TemplateOptions = { input: dataset.input, classes: dataset.classes, ...config.templateOptions };
+  const templateOpts: TemplateOptions = templateOptionsFor(config, dataset);
+  const baselineOpts: TemplateOptions = templateOptionsFor(config, dataset, true);
   const space = template.space(templateOpts);
   const spec: RewardSpec = { objectives: config.objectives, constraints: config.constraints };
   // A metric nothing produces would make every evaluation infeasible: refuse it before training.
@@ -99,7 +101,7 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
 
   // Rebuild from the journal: agents, cache, best model, promotions still to train.
   const cache = new Map<string, EvaluationRecord>();
-  const remember = (r: EvaluationRecord) => r.cachedFrom === undefined && r.status !== 'failed' && cache.set(cacheKey(r.values, r.fidelity), r);
+  const remember = (r: EvaluationRecord) => r.cachedFrom === undefined && r.status !== 'failed' && cache.set(cacheKey(r.values, r.fidelity, r.baseline), r);
   for (const r of records) {
     if (learnedFrom(r)) agent.observe(r.config, r.reward);
     remember(r);
@@ -138,7 +140,7 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
     openProposals++;
     if (baselineWanted) {
       baselineWanted = false;
-      const values = template.baseline(templateOpts);
+      const values = template.baseline(baselineOpts);
       return { config: indexesOf(space, values), values, fidelity: full, baseline: true, screen: false };
     }
     const configIdx = agent.propose();
@@ -151,12 +153,12 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
     const done = (f: Omit<Finished, 'task' | 'seconds'>): Finished => ({ task, seconds: (Date.now() - started) / 1000, ...f });
     let ir: ArchitectureIR;
     try {
-      ir = template.instantiate(task.values, templateOpts);
+      ir = template.instantiate(task.values, task.baseline ? baselineOpts : templateOpts);
     } catch (e) {
       return done({ error: `cannot build: ${(e as Error).message}` });
     }
     const cost = summarize(ir);
-    if (cache.has(cacheKey(task.values, task.fidelity)) || violatedConstraints(spec, { params: cost.params, macs: cost.macs }).length) return done({ ir });
+    if (cache.has(cacheKey(task.values, task.fidelity, task.baseline)) || violatedConstraints(spec, { params: cost.params, macs: cost.macs }).length) return done({ ir });
     const job: EvalJob = { proposal, values: task.values, ir, fidelity: task.fidelity };
     try {
       return done({ ir, outcome: await opts.evaluator.evaluate(job, abort.signal) });
@@ -183,7 +185,7 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
 
   const commit = (f: Finished) => {
     const episode = records.length;
-    const record = toRecord(episode, f, spec, cache.get(cacheKey(f.task.values, f.task.fidelity)));
+    const record = toRecord(episode, f, spec, cache.get(cacheKey(f.task.values, f.task.fidelity, f.task.baseline)));
     if (f.task.screen) {
       record.screen = true;
       record.promoted = promote(record);
@@ -266,12 +268,13 @@ function toRecord(episode: number, f: Finished, spec: RewardSpec, cached: Evalua
   const staticMetrics: Metrics = { params: cost.params, macs: cost.macs };
   if (f.error !== undefined) return { ...base, status: 'failed', metrics: staticMetrics, reward: MIN_REWARD, violations: [], error: f.error, timings };
   if (!f.outcome) {
-    if (cached) return { ...base, status: cached.status, metrics: cached.metrics, reward: cached.reward, violations: cached.violations, cachedFrom: cached.episode, ...(cached.ops ? { ops: cached.ops } : {}), timings };
+    if (cached) return { ...base, status: cached.status, metrics: cached.metrics, reward: cached.reward, violations: cached.violations, cachedFrom: cached.episode, ...(cached.ops ? { ops: cached.ops } : {}), ...(cached.diverged ? { error: cached.error, diverged: cached.diverged } : {}), timings };
     // A hard constraint on the static cost model failed: no training.
     return { ...base, status: 'infeasible', skipped: true, metrics: staticMetrics, reward: MIN_REWARD, violations: violatedConstraints(spec, staticMetrics), timings };
   }
-  const { ops } = f.outcome;
+  const { ops, diverged } = f.outcome;
   const metrics: Metrics = { ...staticMetrics, ...f.outcome.metrics };
+  if (diverged) return { ...base, status: 'diverged', metrics, reward: MIN_REWARD, violations: [], error: `diverged: loss ${diverged.loss} at step ${diverged.step} (epoch ${diverged.epoch})`, diverged, timings };
   const r = computeReward(spec, metrics);
   return { ...base, status: r.feasible ? 'ok' : 'infeasible', metrics, reward: r.reward, violations: r.feasible ? [] : [r.reason ?? 'infeasible'], ...(ops ? { ops } : {}), timings };
 }

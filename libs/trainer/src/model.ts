@@ -25,15 +25,20 @@ export interface Model {
   dispose(): void;
 }
 
+/** 'he': He-uniform for layers followed by a ReLU, Glorot-uniform for the others; 'glorot': Glorot-uniform everywhere. */
+export type InitScheme = 'he' | 'glorot';
+
 export interface BuildOptions {
   /** Seed of the initialisation of weights not given. Default 0. */
   seed?: number;
+  /** Default 'he'. */
+  init?: InitScheme;
 }
 
-function initial(init: Init, shape: number[], seed: number): Float32Array {
+function initial(init: Init, shape: number[], seed: number, scheme: InitScheme): Float32Array {
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
   if (init.kind === 'const') return data.fill(init.value);
-  const limit = init.kind === 'heUniform' ? Math.sqrt(6 / init.fanIn) : Math.sqrt(6 / (init.fanIn + init.fanOut));
+  const limit = init.kind === 'heUniform' && scheme === 'he' ? Math.sqrt(6 / init.fanIn) : Math.sqrt(6 / (init.fanIn + init.fanOut));
   const r = rng(seed);
   for (let i = 0; i < data.length; i++) data[i] = (2 * r() - 1) * limit;
   return data;
@@ -62,7 +67,7 @@ export function buildModel(ir: ArchitectureIR, weights?: WeightMap, opts: BuildO
         }
         data = given.data;
       } else {
-        data = initial(init, shape, deriveSeed(seed, name));
+        data = initial(init, shape, deriveSeed(seed, name), opts.init ?? 'he');
       }
       const v = tf.tidy(() => tf.variable(tf.tensor(data, shape, 'float32'), isTrainable));
       variables.set(name, v);

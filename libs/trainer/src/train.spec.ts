@@ -6,7 +6,7 @@ import { TrainerError, TrainingAborted } from './errors';
 import { MetricAccumulator, meanIoU, TASK_METRICS } from './metrics';
 import { buildModel } from './model';
 import { rng } from './rng';
-import { evaluate, predict, train, type TrainData } from './train';
+import { evaluate, predict, train, type StepRecord, type TrainData } from './train';
 
 /** An in-memory split with the data lib's contract (seeded shuffling). */
 function split(x: Float32Array, y: Int32Array, n: number): Split {
@@ -185,6 +185,66 @@ describe('train', () => {
     expect(m.pixelAccuracy).toBeGreaterThan(0.8);
     expect(m.mIoU).toBeGreaterThan(0.6);
     expect(m.mIoU).toBeLessThanOrEqual(m.pixelAccuracy);
+  });
+});
+
+describe('recipe', () => {
+  it('each step uses the scheduled learning rate: warm-up, then cosine decay', async () => {
+    const steps: StepRecord[] = [];
+    // 96 samples / 16 = 6 steps per epoch, 2 epochs: 12 steps, 25% warm-up = 3 steps.
+    await train(cnn, classification(), { epochs: 2, batchSize: 16, learningRate: 0.01, warmup: 0.25, seed: 1, onStep: (s) => steps.push(s) });
+    expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    const want = [1 / 3, 2 / 3, 1, ...Array.from({ length: 9 }, (_, k) => (1 + Math.cos((Math.PI * k) / 9)) / 2)].map((f) => 0.01 * f);
+    steps.forEach((s, i) => expect(s.learningRate).toBeCloseTo(want[i], 12));
+    expect(steps.every((s) => s.scale !== undefined && s.scale <= 1 && s.gradNorm !== undefined && s.gradNorm > 0)).toBe(true);
+  });
+
+  it('clips the gradient norm to clipNorm (and not with clipNorm 0)', async () => {
+    const clipped: StepRecord[] = [];
+    await train(cnn, classification(), { epochs: 1, batchSize: 16, clipNorm: 1e-3, seed: 1, onStep: (s) => clipped.push(s) });
+    for (const s of clipped) expect((s.gradNorm as number) * (s.scale as number)).toBeCloseTo(1e-3, 6);
+    const free: StepRecord[] = [];
+    await train(cnn, classification(), { epochs: 1, batchSize: 16, clipNorm: 0, seed: 1, onStep: (s) => free.push(s) });
+    expect(free.every((s) => s.scale === 1)).toBe(true);
+  });
+
+  it('a non-finite loss stops the run and reports it as diverged', async () => {
+    const before = tf.memory().numTensors;
+    const steps: StepRecord[] = [];
+    const data = classification();
+    // Plain SGD at an absurd rate, no clipping, no batch norm: the activations overflow float32 within a few steps.
+    const plain: ArchitectureIR = { ...cnn, layers: cnn.layers.map((l) => (l.kind === 'conv2d' ? { ...l, batchNorm: false } : l)) };
+    const r = await train(plain, data, { epochs: 5, batchSize: 16, optimizer: 'sgd', learningRate: 1e20, clipNorm: 0, warmup: 0, schedule: 'constant', seed: 1, onStep: (s) => steps.push(s) });
+    expect(r.diverged).toBeDefined();
+    const d = r.diverged as { epoch: number; step: number; loss: string };
+    expect(['NaN', 'Infinity']).toContain(d.loss);
+    expect(d.step).toBe(steps.length);
+    expect(d.step).toBeLessThan(5 * 6);
+    expect(Number.isFinite(steps[steps.length - 1].loss)).toBe(false);
+    expect(steps.slice(0, -1).every((s) => Number.isFinite(s.loss))).toBe(true);
+    expect(r.metrics).toEqual({});
+    expect(r.epochs).toBe(d.epoch);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("'glorot' initialises ReLU layers with Glorot's smaller range", () => {
+    const he = buildModel(cnn, undefined, { seed: 1 });
+    const glorot = buildModel(cnn, undefined, { seed: 1, init: 'glorot' });
+    const max = (m: typeof he) => Math.max(...Array.from(m.variables.get('c1/kernel')?.dataSync() ?? [], Math.abs));
+    // c1: 3x3x1 -> 4, fan in 9, fan out 36: He sqrt(6/9) = 0.816, Glorot sqrt(6/45) = 0.365.
+    expect(max(he)).toBeGreaterThan(0.5);
+    expect(max(he)).toBeLessThanOrEqual(Math.sqrt(6 / 9));
+    expect(max(glorot)).toBeLessThanOrEqual(Math.sqrt(6 / 45));
+    he.dispose();
+    glorot.dispose();
+  });
+
+  it('rejects bad recipe options, naming the field', async () => {
+    const data = classification();
+    await expect(train(cnn, data, { warmup: 1 })).rejects.toThrow(/^warmup: expected a fraction in \[0, 1\), got 1$/);
+    await expect(train(cnn, data, { clipNorm: -1 })).rejects.toThrow(/^clipNorm: /);
+    await expect(train(cnn, data, { schedule: 'step' as 'cosine' })).rejects.toThrow(/^schedule: /);
+    await expect(train(cnn, data, { init: 'zeros' as 'he' })).rejects.toThrow(/^init: /);
   });
 });
 

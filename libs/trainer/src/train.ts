@@ -2,6 +2,10 @@
  * The training loop: seeded initialisation and shuffling, Adam or SGD on softmax
  * cross-entropy (per pixel for segmentation), validation after every epoch, optional early
  * stopping (best weights restored), cancellation between steps, no tensor left behind.
+ *
+ * The default recipe (every part overridable): He initialisation, a linear learning-rate
+ * warm-up over the first 5% of the steps then cosine decay, gradient clipping at global norm
+ * 1, and a non-finite loss ends the run as diverged (instead of training on NaN weights).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ArchitectureIR, WeightMap } from '@marl-hpo/arch';
@@ -9,8 +13,9 @@ import type { Batch, Dataset, Split } from '@marl-hpo/data';
 import { initBackend, type BackendInfo, type BackendOptions } from './backend';
 import { TrainerError, TrainingAborted } from './errors';
 import { MetricAccumulator, score, type Metrics } from './metrics';
-import { buildModel, type Model } from './model';
-import { Optimizer } from './optimizer';
+import { buildModel, type InitScheme, type Model } from './model';
+import { Optimizer, type StepInfo } from './optimizer';
+import { learningRateAt, type Schedule, type ScheduleKind } from './schedule';
 import { deriveSeed } from './rng';
 
 /** What train() reads of a dataset (libs/data's Dataset satisfies it). */
@@ -27,6 +32,14 @@ export interface TrainOptions extends BackendOptions {
   learningRate?: number;
   /** SGD momentum. Default 0. */
   momentum?: number;
+  /** Learning rate after the warm-up: 'cosine' decays it to 0 over the remaining steps, 'constant' keeps it. Default 'cosine'. */
+  schedule?: ScheduleKind;
+  /** Fraction of the run's steps over which the learning rate ramps up linearly from lr / W. Default 0.05. */
+  warmup?: number;
+  /** Clip the global gradient L2 norm to this (0: no clipping). Default 1. */
+  clipNorm?: number;
+  /** Weight initialisation. Default 'he'. */
+  init?: InitScheme;
   /** Early stopping: stop after this many epochs without a better validation score, keep the best weights. */
   patience?: number;
   /** Seeds initialisation, shuffling and dropout. Default 0. */
@@ -37,6 +50,8 @@ export interface TrainOptions extends BackendOptions {
   weights?: WeightMap;
   /** Called after every epoch. */
   onEpoch?: (record: EpochRecord) => void;
+  /** Called after every optimisation step. */
+  onStep?: (record: StepRecord) => void;
   /** Where to write one progress line per epoch (e.g. process.stderr when it is a TTY). */
   progress?: { write(text: string): unknown };
 }
@@ -51,6 +66,18 @@ export interface EpochRecord {
   val: Metrics;
 }
 
+export interface StepRecord {
+  epoch: number;
+  /** 1-based step of the run. */
+  step: number;
+  /** The rate this step used (the schedule's). */
+  learningRate: number;
+  loss: number;
+  /** Global gradient norm before clipping, and the clipping factor (absent when the loss was not finite). */
+  gradNorm?: number;
+  scale?: number;
+}
+
 export interface TrainResult {
   weights: WeightMap;
   /** Validation metrics of the returned weights. */
@@ -61,7 +88,20 @@ export interface TrainResult {
   epochs: number;
   history: EpochRecord[];
   backend: BackendInfo;
+  /** Set when the loss became non-finite: training stopped there and `metrics` is empty. */
+  diverged?: Divergence;
 }
+
+/** Where a run diverged (1-based epoch and step of the run). */
+export interface Divergence {
+  epoch: number;
+  step: number;
+  /** The loss as text ('NaN', 'Infinity'). */
+  loss: string;
+}
+
+/** The recipe's defaults (what `train` uses for options not given). */
+export const TRAIN_DEFAULTS = { epochs: 2, batchSize: 64, optimizer: 'adam', learningRate: 1e-3, momentum: 0, schedule: 'cosine', warmup: 0.05, clipNorm: 1, init: 'he' } as const;
 
 interface Resolved {
   epochs: number;
@@ -69,6 +109,10 @@ interface Resolved {
   optimizer: 'adam' | 'sgd';
   learningRate: number;
   momentum: number;
+  schedule: ScheduleKind;
+  warmup: number;
+  clipNorm: number;
+  init: InitScheme;
   patience?: number;
   seed: number;
   trainLimit: number;
@@ -80,18 +124,31 @@ function resolve(opts: TrainOptions): Resolved {
     return v as number;
   };
   const int = (name: keyof TrainOptions, fallback: number, min: number): number => check(name, opts[name] ?? fallback, min);
-  const optimizer = opts.optimizer ?? 'adam';
+  const D = TRAIN_DEFAULTS;
+  const optimizer = opts.optimizer ?? D.optimizer;
   if (optimizer !== 'adam' && optimizer !== 'sgd') throw new TrainerError(`optimizer: expected 'adam' or 'sgd', got ${JSON.stringify(optimizer)}`);
-  const learningRate = opts.learningRate ?? 1e-3;
+  const learningRate = opts.learningRate ?? D.learningRate;
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new TrainerError(`learningRate: expected a positive number, got ${JSON.stringify(learningRate)}`);
-  const momentum = opts.momentum ?? 0;
+  const momentum = opts.momentum ?? D.momentum;
   if (!(momentum >= 0 && momentum < 1)) throw new TrainerError(`momentum: expected a number in [0, 1), got ${JSON.stringify(momentum)}`);
+  const schedule = opts.schedule ?? D.schedule;
+  if (schedule !== 'cosine' && schedule !== 'constant') throw new TrainerError(`schedule: expected 'cosine' or 'constant', got ${JSON.stringify(schedule)}`);
+  const warmup = opts.warmup ?? D.warmup;
+  if (!(warmup >= 0 && warmup < 1)) throw new TrainerError(`warmup: expected a fraction in [0, 1), got ${JSON.stringify(warmup)}`);
+  const clipNorm = opts.clipNorm ?? D.clipNorm;
+  if (!(clipNorm >= 0) || !Number.isFinite(clipNorm)) throw new TrainerError(`clipNorm: expected a number >= 0 (0: no clipping), got ${JSON.stringify(clipNorm)}`);
+  const init = opts.init ?? D.init;
+  if (init !== 'he' && init !== 'glorot') throw new TrainerError(`init: expected 'he' or 'glorot', got ${JSON.stringify(init)}`);
   return {
-    epochs: int('epochs', 2, 1),
-    batchSize: int('batchSize', 64, 1),
+    epochs: int('epochs', D.epochs, 1),
+    batchSize: int('batchSize', D.batchSize, 1),
     optimizer,
     learningRate,
     momentum,
+    schedule,
+    warmup,
+    clipNorm,
+    init,
     patience: opts.patience === undefined ? undefined : check('patience', opts.patience, 1),
     seed: int('seed', 0, 0),
     trainLimit: int('trainLimit', Number.MAX_SAFE_INTEGER, 1),
@@ -151,20 +208,28 @@ export function lossOf(logits: tf.Tensor, onehot: tf.Tensor2D): tf.Scalar {
   return tf.losses.softmaxCrossEntropy(onehot, tf.reshape(logits, [-1, c])) as tf.Scalar;
 }
 
-export function makeOptimizer(kind: 'adam' | 'sgd', learningRate: number, momentum = 0): Optimizer {
-  return new Optimizer({ kind, learningRate, momentum });
+export function makeOptimizer(kind: 'adam' | 'sgd', learningRate: number, momentum = 0, clipNorm = 0): Optimizer {
+  return new Optimizer({ kind, learningRate, momentum, clipNorm: clipNorm > 0 ? clipNorm : undefined });
 }
 
-/** One optimisation step on a batch (x NHWC, y one-hot rows); returns the batch's mean loss. */
-export function trainStep(model: Model, optimizer: Optimizer, x: tf.Tensor4D, y: tf.Tensor2D, seed = 0): number {
+/**
+ * One optimisation step on a batch (x NHWC, y one-hot rows) at `learningRate` (default: the
+ * optimizer's); returns the batch's mean loss. A non-finite loss leaves the weights as they were.
+ */
+export function trainStep(model: Model, optimizer: Optimizer, x: tf.Tensor4D, y: tf.Tensor2D, seed = 0, learningRate?: number): { loss: number } & Partial<StepInfo> {
   const { value, grads } = tf.variableGrads(() => lossOf(model.apply(x, { training: true, seed }), y), model.trainable);
-  optimizer.apply(
-    model.trainable,
-    model.trainable.map((v) => grads[v.name]),
-  );
-  const loss = value.dataSync()[0];
-  tf.dispose([value, grads]);
-  return loss;
+  try {
+    const loss = value.dataSync()[0];
+    if (!Number.isFinite(loss)) return { loss };
+    const info = optimizer.apply(
+      model.trainable,
+      model.trainable.map((v) => grads[v.name]),
+      learningRate,
+    );
+    return { loss, ...info };
+  } finally {
+    tf.dispose([value, grads]);
+  }
 }
 
 /** Metrics of the model on a split (inference mode). */
@@ -201,14 +266,16 @@ export async function train(ir: ArchitectureIR, data: TrainData, options: TrainO
   checkAbort(signal);
   const backend = await initBackend(options);
 
-  const model = buildModel(ir, options.weights, { seed: deriveSeed(o.seed, 'init') });
-  const optimizer = makeOptimizer(o.optimizer, o.learningRate, o.momentum);
+  const model = buildModel(ir, options.weights, { seed: deriveSeed(o.seed, 'init'), init: o.init });
+  const optimizer = makeOptimizer(o.optimizer, o.learningRate, o.momentum, o.clipNorm);
+  const schedule: Schedule = { learningRate: o.learningRate, total: o.epochs * Math.ceil(Math.min(data.train.size, o.trainLimit) / o.batchSize), warmup: o.warmup, kind: o.schedule };
   let best: { score: number; epoch: number; weights: tf.Tensor[]; metrics: Metrics } | undefined;
   const history: EpochRecord[] = [];
   let trainSeconds = 0;
   let step = 0;
+  let diverged: Divergence | undefined;
   try {
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    for (let epoch = 1; epoch <= o.epochs && !diverged; epoch++) {
       let lossSum = 0;
       let steps = 0;
       let samples = 0;
@@ -219,8 +286,15 @@ export async function train(ir: ArchitectureIR, data: TrainData, options: TrainO
         checkBatch(batch, data.shape, ir.task);
         const stepSeed = deriveSeed(o.seed, `step/${step++}`);
         const { x, y, n } = batchTensors(batch, data.shape, ir.classes, o.trainLimit - samples);
-        lossSum += trainStep(model, optimizer, x, y, stepSeed);
+        const learningRate = learningRateAt(step, schedule);
+        const { loss, gradNorm, scale } = trainStep(model, optimizer, x, y, stepSeed, learningRate);
         tf.dispose([x, y]);
+        options.onStep?.({ epoch, step, learningRate, loss, gradNorm, scale });
+        if (!Number.isFinite(loss)) {
+          diverged = { epoch, step, loss: String(loss) };
+          break;
+        }
+        lossSum += loss;
         steps++;
         samples += n;
         seconds += (performance.now() - start) / 1000;
@@ -229,6 +303,7 @@ export async function train(ir: ArchitectureIR, data: TrainData, options: TrainO
         if (samples >= o.trainLimit) break;
       }
       trainSeconds += seconds;
+      if (diverged) break;
       const val = await evaluateModel(model, data.val, o.batchSize, signal);
       const record: EpochRecord = { epoch, loss: lossSum / Math.max(steps, 1), samples, seconds, val };
       history.push(record);
@@ -242,6 +317,10 @@ export async function train(ir: ArchitectureIR, data: TrainData, options: TrainO
           break;
         }
       }
+    }
+    if (diverged) {
+      options.progress?.write(`diverged: loss ${diverged.loss} at step ${diverged.step} (epoch ${diverged.epoch})\n`);
+      return { weights: model.getWeights(), metrics: {} as Metrics, trainSeconds, epochs: diverged.epoch, history, backend, diverged };
     }
     let metrics = history[history.length - 1].val;
     if (best) {

@@ -1,13 +1,13 @@
 import { loadDataset } from '@marl-hpo/data';
-import { benchAccuracy, benchTrain as runBenchTrain } from '@marl-hpo/trainer';
+import { benchAccuracy, benchTrain as runBenchTrain, profileTrain, type TrainProfile } from '@marl-hpo/trainer';
 import { intFlag, UsageError, type Command } from '../cli';
 
 export const benchTrain: Command = {
   path: ['bench', 'train'],
   usage:
-    'bench train [--arch small|vgg] [--samples 2048] [--batch 64] [--epochs 2] [--threads 1] [--backend auto|wasm|tensorflow|cpu] [--data <spec> [--train-limit N] [--lr 0.001] [--normalize MEAN,STD] [--seed 0]] [--json]',
+    'bench train [--arch small|vgg] [--samples 2048] [--batch 64] [--epochs 2] [--threads 1] [--backend auto|wasm|tensorflow|cpu] [--data <spec> [--train-limit N] [--lr 0.001] [--normalize MEAN,STD] [--seed 0]] [--profile [--steps 10]] [--json]',
   summary:
-    'Training throughput (samples/s) of the benchmark CNNs of ../shared/bench/torch_reference.py on random data; with --data (e.g. idx:/usr/share/datasets/fashion-mnist), trains on it and reports test accuracy',
+    'Training throughput (samples/s) of the benchmark CNNs of ../shared/bench/torch_reference.py on random data; with --data (e.g. idx:/usr/share/datasets/fashion-mnist), trains on it and reports test accuracy; with --profile, where the time of one training step goes (per kernel and phase)',
   options: {
     arch: { type: 'string' },
     samples: { type: 'string' },
@@ -20,6 +20,8 @@ export const benchTrain: Command = {
     lr: { type: 'string' },
     normalize: { type: 'string' },
     seed: { type: 'string' },
+    profile: { type: 'boolean' },
+    steps: { type: 'string' },
     json: { type: 'boolean' },
   },
   async run({ values }, io) {
@@ -35,6 +37,12 @@ export const benchTrain: Command = {
       backend: backend as 'auto',
     };
     const json = Boolean(values['json']);
+    if (values['profile']) {
+      const p = await profileTrain({ arch, batch: common.batch, threads: common.threads, backend: common.backend, steps: intFlag(values, 'steps', 10, 1) });
+      if (json) io.out(JSON.stringify(p));
+      else for (const line of formatProfile(p)) io.out(line);
+      return;
+    }
     if (values['data'] !== undefined) {
       const trainLimit = values['train-limit'] === undefined ? undefined : intFlag(values, 'train-limit', 0, 1);
       const seed = intFlag(values, 'seed', 0, 0);
@@ -66,3 +74,16 @@ export const benchTrain: Command = {
     io.out(`${result.framework}, ${result.arch}: ${result.trainSamplesPerSec.toFixed(1)} training samples/s (batch ${result.batch}, ${result.samples} samples x ${result.epochs} epochs, ${result.threads} thread(s))`);
   },
 };
+
+function formatProfile(p: TrainProfile): string[] {
+  const pct = (ms: number) => `${((100 * ms) / p.stepMs).toFixed(1)}%`.padStart(6);
+  const lines = [
+    `${p.arch}, batch ${p.batch}, tfjs-${p.backend} on ${p.cpu.model} (${p.cpu.simd}; wasm relaxed SIMD ${p.cpu.wasm.relaxedSimd ? 'on' : 'off'}): ${p.stepMs.toFixed(1)} ms per step, ${p.gmacPerSec} GMAC/s, peak RSS ${p.peakRssMb} MB`,
+  ];
+  for (const [name, ph] of Object.entries(p.phases)) {
+    lines.push(`  ${name.padEnd(9)} ${ph.ms.toFixed(2).padStart(8)} ms ${pct(ph.ms)}  kernels ${ph.kernelMs.toFixed(2)} ms (${ph.kernelCalls} calls), dispatch ${ph.dispatchMs.toFixed(2)} ms, malloc/free ${ph.allocMs.toFixed(2)} ms (${ph.allocs}, ${(ph.allocBytes / 1e6).toFixed(1)} MB)`);
+  }
+  lines.push('  by kind: ' + Object.entries(p.kinds).map(([k, ms]) => `${k} ${(ms as number).toFixed(2)} ms`).join(', '));
+  for (const o of p.ops) lines.push(`  ${o.phase.padEnd(9)} ${o.kernel.padEnd(22)} ${o.shapes.padEnd(30)} ${String(o.calls).padStart(4)} calls ${o.ms.toFixed(2).padStart(8)} ms ${pct(o.ms)}`);
+  return lines;
+}

@@ -29,7 +29,7 @@ function progressPrinter(io: Io): (e: EpisodeEvent) => void {
 
 function progressLine(e: EpisodeEvent): string {
   const r = e.record;
-  const what = r.status === 'ok' ? `${quality(r)}  ${fmt(r.metrics.latencyMs, 3)} ms  ${fmt(r.metrics.params, 3)} params` : r.status === 'failed' ? `failed: ${r.error}` : `infeasible: ${r.violations.join('; ')}`;
+  const what = r.status === 'ok' ? `${quality(r)}  ${fmt(r.metrics.latencyMs, 3)} ms  ${fmt(r.metrics.params, 3)} params` : r.status === 'failed' ? `failed: ${r.error}` : r.status === 'diverged' ? (r.error ?? 'diverged') : `infeasible: ${r.violations.join('; ')}`;
   const cached = r.cachedFrom !== undefined ? ` (cached from ${r.cachedFrom})` : '';
   const best = e.best ? `best ${fmt(e.best.reward)} (#${e.best.episode})` : 'best -';
   return `evaluation ${e.done}/${e.total ?? '?'}  #${r.episode}  reward ${fmt(r.reward)}  ${best}  ${what}${cached}  ETA ${duration(e.etaSeconds)}`;

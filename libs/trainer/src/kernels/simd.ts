@@ -345,23 +345,25 @@ function reluBackprop(): Fn {
 }
 
 /**
- * adam(p, g, m, v, out, n, a, b1, b2, s, eps): n (a multiple of 4) weights of one Adam step, as
- * torch.optim.Adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; out = p - a m / (sqrt(v) s + eps)
- * with a = lr / (1 - b1^t) and s = 1 / sqrt(1 - b2^t). m and v are updated in place.
+ * adam(p, g, m, v, out, n, a, b1, b2, s, eps, gs): n (a multiple of 4) weights of one Adam step, as
+ * torch.optim.Adam on the gradient gs * g (gs: the clipping factor): m = b1 m + (1 - b1) g;
+ * v = b2 v + (1 - b2) g^2; out = p - a m / (sqrt(v) s + eps) with a = lr / (1 - b1^t) and
+ * s = 1 / sqrt(1 - b2^t). m and v are updated in place.
  */
 function adam(): Fn {
-  const [p, g, m, v, out, n, a, b1, b2, sc, eps] = Array.from({ length: 11 }, (_, k) => k);
-  const [off, end] = [11, 12];
-  const [va, vb1, vc1, vb2, vc2, vs, veps, vg, vm, vv] = Array.from({ length: 10 }, (_, k) => 13 + k);
+  const [p, g, m, v, out, n, a, b1, b2, sc, eps, gs] = Array.from({ length: 12 }, (_, k) => k);
+  const [off, end] = [12, 13];
+  const [va, vb1, vc1, vb2, vc2, vs, veps, vg, vm, vv, vgs] = Array.from({ length: 11 }, (_, k) => 14 + k);
   const one = [0x43, 0x00, 0x00, 0x80, 0x3f]; // f32.const 1
   const at = (base: number): Code => [...get(base), ...get(off), ...add];
   return {
     name: 'adam',
-    params: 11,
-    paramTypes: [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32],
-    locals: { i32: 2, v128: 10 },
+    params: 12,
+    paramTypes: [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32],
+    locals: { i32: 2, v128: 11 },
     body: [
       ...get(a), ...fsplat, ...set(va),
+      ...get(gs), ...fsplat, ...set(vgs),
       ...get(b1), ...fsplat, ...set(vb1), ...one, ...get(b1), 0x93, ...fsplat, ...set(vc1), // f32.sub
       ...get(b2), ...fsplat, ...set(vb2), ...one, ...get(b2), 0x93, ...fsplat, ...set(vc2),
       ...get(sc), ...fsplat, ...set(vs),
@@ -369,7 +371,7 @@ function adam(): Fn {
       ...i32(0), ...set(off),
       ...get(n), ...i32(2), ...shl, ...set(end),
       ...whileLoop([...get(off), ...get(end), ...ltS], [
-        ...at(g), ...load(), ...set(vg),
+        ...at(g), ...load(), ...get(vgs), ...fmul, ...set(vg),
         // m = b1 m + (1 - b1) g
         ...get(vb1), ...at(m), ...load(), ...fmul, ...get(vc1), ...get(vg), ...fmul, ...fadd, ...set(vm),
         // v = b2 v + (1 - b2) g g
@@ -387,7 +389,7 @@ function adam(): Fn {
 type ConvRows = (x: number, rowBytes: number, xStep: number, w: number, wRowBytes: number, bias: number, y: number, count: number, ci: number, co: number, ni: number, nj: number, rows: number, xRowStep: number, yRowStep: number, cStart: number, cEnd: number) => void;
 
 export interface Simd {
-  adam(p: number, g: number, m: number, v: number, out: number, n: number, a: number, b1: number, b2: number, s: number, eps: number): void;
+  adam(p: number, g: number, m: number, v: number, out: number, n: number, a: number, b1: number, b2: number, s: number, eps: number, gs: number): void;
   reluBackprop(dy: number, y: number, g: number, rows: number, cols: number, acc: number): void;
   convRows: ConvRows;
   convRowsRelu: ConvRows;
@@ -400,7 +402,25 @@ export interface Simd {
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  validate(bytes: Uint8Array): boolean;
 };
+
+/** A one-function module whose body is `code` (no params, no locals, nothing left on the stack). */
+function probe(code: Code): Uint8Array {
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([[0x60, 0, 0]])),
+    ...section(3, vec([[0]])),
+    ...section(10, vec([[...uleb(code.length + 2), 0, ...code, 0x0b]])),
+  ]);
+}
+
+/** WebAssembly features this V8 accepts (relaxed SIMD needs --experimental-wasm-relaxed-simd in Node 20). */
+export function wasmFeatures(): { simd128: boolean; relaxedSimd: boolean } {
+  const v = (code: Code) => WebAssembly.validate(probe(code));
+  const zero = [...i32(0), ...simd(0x11)];
+  return { simd128: v([...zero, 0x1a]), relaxedSimd: v([...zero, ...zero, ...zero, ...simd(0x105), 0x1a]) };
+}
 
 let compiled: object | undefined;
 const instances = new WeakMap<object, Simd>();
