@@ -95,13 +95,31 @@ def median(xs):
     return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
 
 
-def checkpoints_for(budget):
-    return [c for c in CHECKPOINTS if c < budget] + [budget]
+def quantile(xs, p):
+    """Linear between order statistics (numpy's default), as stats.ts."""
+    s = sorted(xs)
+    h = (len(s) - 1) * p
+    lo = math.floor(h)
+    return s[lo] + (h - lo) * (s[lo + 1] - s[lo]) if lo + 1 < len(s) else s[lo]
 
 
-def summarize(traces, budget, optimum, threshold):
+def median_ci95(xs):
+    """Order statistics n/2 -+ 1.96 sqrt(n) / 2, 1-based, clipped (stats.ts medianCi95)."""
+    s = sorted(xs)
+    n = len(s)
+    half = 0.98 * math.sqrt(n)
+    j = min(n, max(1, math.floor(n / 2 - half)))
+    k = min(n, max(1, math.ceil(n / 2 + half)))
+    return [s[j - 1], s[k - 1]]
+
+
+def checkpoints_for(budget, checkpoints=None):
+    return [c for c in (checkpoints or CHECKPOINTS) if c < budget] + [budget]
+
+
+def summarize(traces, budget, optimum, threshold, checkpoints=None):
     """traces: per repeat, the reward of each costly evaluation; a short trace keeps its best."""
-    cps = checkpoints_for(budget)
+    cps = checkpoints_for(budget, checkpoints)
     best = []
     for trace in traces:
         b, curve = MIN_REWARD, []
@@ -119,6 +137,8 @@ def summarize(traces, budget, optimum, threshold):
         'bestReward': {str(c): mean_ci([after(curve, c) for curve in best]) for c in cps},
         'regret': {str(c): mean_ci([optimum - after(curve, c) for curve in best]) for c in cps},
         'evalsToTop1pct': median(hits),
+        'evalsToTop1pctQuartiles': [quantile(hits, 0.25), quantile(hits, 0.75)],
+        'evalsToTop1pctCi95': median_ci95(hits),
         'top1pctReached': sum(h <= budget for h in hits) / len(hits),
         'failedFraction': sum(sum(r == MIN_REWARD for r in t) for t in traces) / evaluated if evaluated else 0,
     }
@@ -223,7 +243,8 @@ def result_name(coding, multivariate):
     return f'optuna-{coding}' + ('-multivariate' if multivariate else '')
 
 
-def run_tpe(table, objective, budget, repeats, seed, startup, multivariate, accounting='episodes', coding='categorical'):
+def run_tpe(table, objective, budget, repeats, seed, startup, multivariate, accounting='episodes', coding='categorical',
+            checkpoints=None):
     import optuna  # imported here: --check runs without it
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -266,7 +287,7 @@ def run_tpe(table, objective, budget, repeats, seed, startup, multivariate, acco
         proposals += len(study.trials)
     seconds = time.perf_counter() - start
     result = {'options': {'n_startup_trials': startup, 'multivariate': multivariate, 'coding': coding, 'optuna': optuna.__version__}}
-    result.update(summarize(traces, budget, optimum, threshold))
+    result.update(summarize(traces, budget, optimum, threshold, checkpoints))
     drawable = size if accounting == 'episodes' else size - len(free)
     pool = [v for c, v in rewards.items() if accounting == 'episodes' or c not in free]
     pool += [MIN_REWARD] * (drawable - len(pool))
@@ -276,7 +297,7 @@ def run_tpe(table, objective, budget, repeats, seed, startup, multivariate, acco
     return {
         'table': table['name'], 'configurations': size, 'rows': len(table['rows']), 'objective': objective,
         'optimum': optimum, 'top1pct': {'rows': top_rows, 'threshold': threshold},
-        'budget': budget, 'repeats': repeats, 'seed': seed, 'accounting': accounting, 'checkpoints': checkpoints_for(budget),
+        'budget': budget, 'repeats': repeats, 'seed': seed, 'accounting': accounting, 'checkpoints': checkpoints_for(budget, checkpoints),
         'randomSearchTheory': random_search_figures(sum(v >= threshold for v in rewards.values()),
                                                     size if accounting == 'episodes' else size - len(free), budget, accounting == 'episodes'),
         'results': {result_name(coding, multivariate): result},
@@ -296,6 +317,7 @@ def main():
                    help='categorical: suggest_categorical per slot; int: suggest_int over the choice index (ordered)')
     p.add_argument('--accounting', choices=['episodes', 'evaluations'], default='episodes',
                    help='evaluations: repeated and params/MACs-rejected configurations are free, as in the search')
+    p.add_argument('--checkpoints', help='comma-separated evaluation counts for best reward and regret (default 10,25,50,100)')
     p.add_argument('--json', action='store_true', help='accepted for symmetry with the CLI: the output is always JSON')
     p.add_argument('--check', action='store_true', help=argparse.SUPPRESS)
     p.add_argument('--densities', action='store_true', help=argparse.SUPPRESS)
@@ -307,7 +329,8 @@ def main():
         req = json.load(sys.stdin)
         rewards = [reward(req['objective'], r) for r in req['table']['rows']]
         equivalents = [random_equivalent_evals(q['values'], q['target'], q['withReplacement'], q['cap']) for q in req.get('pools', [])]
-        print(json.dumps({'rewards': rewards, 'summary': summarize(req['traces'], req['budget'], req['optimum'], req['threshold']),
+        print(json.dumps({'rewards': rewards, 'summary': summarize(req['traces'], req['budget'], req['optimum'], req['threshold'],
+                                                                   req.get('checkpoints')),
                           'randomEquivalents': equivalents}))
         return
     if not a.table:
@@ -321,7 +344,9 @@ def main():
     else:
         objective = table.get('objective') or {'objectives': [{'metric': 'accuracy', 'goal': 'max'}]}
     objective.setdefault('constraints', [])
-    print(json.dumps(run_tpe(table, objective, a.budget, a.repeats, a.seed, a.startup, a.multivariate, a.accounting, a.coding)))
+    checkpoints = [int(c) for c in a.checkpoints.split(',')] if a.checkpoints else None
+    print(json.dumps(run_tpe(table, objective, a.budget, a.repeats, a.seed, a.startup, a.multivariate, a.accounting, a.coding,
+                             checkpoints)))
 
 
 if __name__ == '__main__':

@@ -1,6 +1,6 @@
 import { parseRewardSpec } from '@marl-hpo/search';
-import { randomEquivalentEvals, randomSearchFigures, runSearchBench, summarize } from './run';
-import { meanCi, median, t975 } from './stats';
+import { randomEquivalentEvals, randomSearchFigures, runSearchBench, summarize, summarizeCosts } from './run';
+import { meanCi, median, medianCi95, quantile, t975 } from './stats';
 import { smallTable } from './fixtures';
 import { parseTable, type BenchTable } from './table';
 
@@ -32,6 +32,24 @@ describe('statistics', () => {
     const s = summarize([[0.2, 0.6], [0.1, 0.3, 0.4, 0.5]], 4, 1, 0.55);
     expect(s.bestReward['4'].mean).toBeCloseTo((0.6 + 0.5) / 2, 12);
     expect(s.evalsToTop1pct).toBe((2 + 5) / 2);
+  });
+  it('quartiles and the order-statistics CI of the median', () => {
+    expect(quantile([4, 1, 3, 2], 0.25)).toBeCloseTo(1.75, 12); // numpy.quantile([1, 2, 3, 4], 0.25)
+    expect(quantile([4, 1, 3, 2], 0.75)).toBeCloseTo(3.25, 12);
+    const xs = Array.from({ length: 200 }, (_, i) => i + 1);
+    // n = 200: ranks floor(100 - 13.86) = 86 and ceil(113.86) = 114.
+    expect(medianCi95(xs)).toEqual([86, 114]);
+    expect(medianCi95([7])).toEqual([7, 7]);
+  });
+  it('summarizeCosts: best reward after each checkpoint\'s cost, cost to the first hit, screens reach nothing', () => {
+    const trace = [{ cost: 0.25 }, { cost: 1.25, reward: 0.5 }, { cost: 0.25 }, { cost: 0.25 }, { cost: 1.25, reward: 0.95 }, { cost: 0.25 }];
+    const s = summarizeCosts([trace, [{ cost: 1, reward: 0.2 }]], 4, 1, 0.9, [1, 3]);
+    expect(Object.keys(s.bestReward)).toEqual(['1', '3', '4']);
+    expect(s.bestReward['1'].mean).toBeCloseTo((0 + 0.2) / 2, 12); // 1.5 spent before the first full result
+    expect(s.bestReward['3'].mean).toBeCloseTo((0.5 + 0.2) / 2, 12); // 0.95 comes at 3.25 > 3
+    expect(s.bestReward['4'].mean).toBeCloseTo((0.95 + 0.2) / 2, 12);
+    expect(s.evalsToTop1pct).toBeCloseTo((3.25 + 5) / 2, 12); // the second never reaches it: budget + 1
+    expect(s.failedFraction).toBe(0);
   });
   it('randomSearchFigures: geometric with replacement, hypergeometric without', () => {
     expect(randomSearchFigures(1, 2, 10, true).evalsToTop1pct).toBe(1);
@@ -103,6 +121,68 @@ describe('tables with any columns', () => {
     expect(() => runSearchBench(table(), { algorithms: ['random'], budget: 10, repeats: 1, seed: 0, objective })).toThrow(
       "objective: objectives[0].metric: 'accuracy13' is not produced by table small (did you mean 'accuracy12'? metrics: accuracy, latencyMs, params, testAccuracy, accuracy12, latencyRaspi4Ms)",
     );
+  });
+});
+
+describe('multi-fidelity screening', () => {
+  // accuracy12: a proxy that keeps the order of slot a (the big term) and scrambles the rest.
+  const table = (() => {
+    const t = smallTable();
+    for (const r of t.rows) if (!r.error) r.metrics.accuracy12 = 0.4 + 0.1 * r.choice[0] + 0.001 * ((r.choice[1] * 7 + r.choice[2] * 3 + r.choice[3]) % 11);
+    return parseTable(JSON.parse(JSON.stringify(t)));
+  })();
+  const screen = { column: 'accuracy12', replaces: 'accuracy', cost: 0.25, promote: 0.3, minScreened: 4 };
+  const opts = { algorithms: ['random'] as ['random'], budget: 30, repeats: 200, seed: 5, objective: accuracy };
+
+  it('charges each screen its cost and each promotion one full evaluation, until the budget is spent', () => {
+    const r = runSearchBench(table, { ...opts, screen });
+    const x = r.results.random;
+    expect(r.screen).toEqual(screen);
+    expect(x.screens).toBe(x.proposals); // every proposal is screened and charged with 'episodes'
+    const spent = x.screens! * screen.cost + x.promotions!;
+    expect(spent).toBeGreaterThanOrEqual(opts.budget);
+    expect(spent).toBeLessThan(opts.budget + 1 + screen.cost);
+    // About the top 30% of screens are promoted (all of the first 4), so a proposal costs about 0.25 + 0.3.
+    expect(x.promotions! / x.screens!).toBeGreaterThan(0.28);
+    expect(x.promotions! / x.screens!).toBeLessThan(0.4);
+  });
+
+  it('reports cost in full evaluations: promoting everything costs (1 + cost) per proposal', () => {
+    // Random search proposes the same configurations whatever it observes: with every screen
+    // promoted, each repeat reaches the top 1% at the same proposal, for 1.25x the cost.
+    // (Budget 200: 90% of the repeats reach the top 1%, so the quartiles are hits, not budget + 1.
+    // Every configuration present and trained: a failed screen would not be promoted.)
+    const rows = Array.from({ length: 256 }, (_, i) => {
+      const choice = [i >> 6, (i >> 4) & 3, (i >> 2) & 3, i & 3];
+      return { choice, metrics: { accuracy: 0.5 + 0.1 * choice[0] + 0.01 * choice[1] + 0.001 * choice[2], accuracy12: 0.4 + 0.1 * choice[0] } };
+    });
+    const complete = parseTable({ name: 'complete', slots: table.slots, rows });
+    const plain = runSearchBench(complete, { ...opts, budget: 200, checkpoints: [20] }).results.random;
+    const all = runSearchBench(complete, { ...opts, budget: 250, checkpoints: [25], screen: { ...screen, promote: 1 } }).results.random;
+    expect(plain.evalsToTop1pctQuartiles[1]).toBeLessThan(200);
+    expect(all.evalsToTop1pct).toBeCloseTo(plain.evalsToTop1pct * 1.25, 9);
+    expect(all.evalsToTop1pctQuartiles[0]).toBeCloseTo(plain.evalsToTop1pctQuartiles[0] * 1.25, 9);
+    expect(all.evalsToTop1pctQuartiles[1]).toBeCloseTo(plain.evalsToTop1pctQuartiles[1] * 1.25, 9);
+    expect(all.bestReward['250'].mean).toBeCloseTo(plain.bestReward['200'].mean, 12);
+    expect(all.bestReward['25'].mean).toBeCloseTo(plain.bestReward['20'].mean, 12);
+    // A proxy that ranks well saves cost: screening reaches the top 1% cheaper than full evaluations.
+    const screened = runSearchBench(complete, { ...opts, budget: 200, screen }).results.random;
+    expect(screened.evalsToTop1pct).toBeLessThan(plain.evalsToTop1pct * 0.8);
+  });
+
+  it("with 'evaluations' accounting a configuration is screened and evaluated at most once", () => {
+    const rows = table.rows.filter((r) => r.choice[2] === 0 && r.choice[3] === 0).map((r) => ({ ...r, choice: r.choice.slice(0, 2) }));
+    const tiny = parseTable({ ...table, slots: table.slots.slice(0, 2), rows });
+    const r = runSearchBench(tiny, { ...opts, budget: 25, repeats: 20, accounting: 'evaluations', screen: { ...screen, promote: 0.5 } }).results.random;
+    expect(r.screens).toBeLessThanOrEqual(16);
+    expect(r.promotions).toBeLessThanOrEqual(r.screens!);
+    expect(r.proposals).toBeGreaterThan(r.screens!); // repeats were free
+  });
+
+  it('refuses a screen column the table lacks, or a metric the objective does not name', () => {
+    expect(() => runSearchBench(table, { ...opts, screen: { ...screen, column: 'accuracy13' } })).toThrow("screen: 'accuracy13' is not a column of table small (metrics: accuracy, latencyMs, params, accuracy12)");
+    expect(() => runSearchBench(table, { ...opts, screen: { ...screen, replaces: 'latencyMs' } })).toThrow("screen: 'latencyMs' is not named by the objective (metrics: accuracy)");
+    expect(() => runSearchBench(table, { ...opts, screen: { ...screen, cost: 0 } })).toThrow(/screen: cost 0 must be in \(0, 1\]/);
   });
 });
 

@@ -58,3 +58,24 @@ export function median(xs: readonly number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+
+/** The p-quantile, linear between order statistics (numpy's default). */
+export function quantile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = (s.length - 1) * p;
+  const lo = Math.floor(h);
+  return lo + 1 < s.length ? s[lo] + (h - lo) * (s[lo + 1] - s[lo]) : s[lo];
+}
+
+/**
+ * Distribution-free 95% confidence interval of the median: the order statistics
+ * n/2 -+ 1.96 sqrt(n) / 2 (normal approximation to the binomial), 1-based, clipped to the sample.
+ */
+export function medianCi95(xs: readonly number[]): [number, number] {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  const half = 0.98 * Math.sqrt(n);
+  const j = Math.min(n, Math.max(1, Math.floor(n / 2 - half)));
+  const k = Math.min(n, Math.max(1, Math.ceil(n / 2 + half)));
+  return [s[j - 1], s[k - 1]];
+}

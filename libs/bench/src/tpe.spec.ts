@@ -55,9 +55,11 @@ test('the Python reward and statistics equal the TypeScript ones', () => {
   const traces = Array.from({ length: 7 }, (_, i) => Array.from({ length: i === 3 ? 12 : 30 }, () => rewards[(s = (s * 31 + 7) % 60)]));
   const [budget, optimum, threshold] = [30, Math.max(...rewards), [...rewards].sort((a, b) => b - a)[2]];
   const pools = [true, false].flatMap((withReplacement) => [0.3, 0.6, 0.8, 0.95, 1].map((f) => ({ values: rewards, target: f * optimum, withReplacement, cap: 40 })));
-  const py = JSON.parse(python(['--check'], JSON.stringify({ table, objective, traces, budget, optimum, threshold, pools })));
+  const checkpoints = [5, 20, 29];
+  const py = JSON.parse(python(['--check'], JSON.stringify({ table, objective, traces, budget, optimum, threshold, pools, checkpoints })));
   expectClose(py.rewards, rewards, 'rewards');
-  expectClose(py.summary, summarize(traces, budget, optimum, threshold), 'summary');
+  expectClose(py.summary, summarize(traces, budget, optimum, threshold, checkpoints), 'summary');
+  expect(Object.keys(py.summary.bestReward)).toEqual(['5', '20', '29', '30']);
   // Python uses log-gamma binomials, TypeScript running products: equal to rounding.
   const ours = pools.map((q) => randomEquivalentEvals(q.values, q.target, q.withReplacement, q.cap));
   expect(ours.filter((x) => x !== null && x > 1.5).length).toBeGreaterThan(4);

@@ -1,12 +1,12 @@
 import { algorithms as allAlgorithms, type Algorithm } from '@marl-hpo/agents';
-import { checkTableMetrics, loadTable, RANDOM_EQUIVALENT_CAP, runSearchBench } from '@marl-hpo/bench';
-import { parseRewardSpec } from '@marl-hpo/search';
+import { checkTableMetrics, loadTable, RANDOM_EQUIVALENT_CAP, runSearchBench, type ScreenOptions } from '@marl-hpo/bench';
+import { parseRewardSpec, type RewardSpec } from '@marl-hpo/search';
 import { intFlag, jsonFlag, table, UsageError, type Command } from '../cli';
 
 export const benchSearch: Command = {
   path: ['bench', 'search'],
   usage:
-    'bench search --table <t.json> [--algorithms marl,random,qlearning,evolution,tpe] [--budget 100] [--repeats 50] [--objective <json>] [--seed 0] [--accounting episodes|evaluations] [--agent-options <json>] [--json]',
+    'bench search --table <t.json> [--algorithms marl,random,qlearning,evolution,tpe] [--budget 100] [--repeats 50] [--objective <json>] [--seed 0] [--accounting episodes|evaluations] [--agent-options <json>] [--checkpoints 10,25,50] [--screen [<metric>=]<column>:<cost> [--promote 0.3] [--min-screened 4]] [--json]',
   summary: 'Compare search algorithms on a table of measured configurations (no training)',
   options: {
     table: { type: 'string' },
@@ -17,6 +17,10 @@ export const benchSearch: Command = {
     seed: { type: 'string' },
     accounting: { type: 'string' },
     'agent-options': { type: 'string' },
+    checkpoints: { type: 'string' },
+    screen: { type: 'string' },
+    promote: { type: 'string' },
+    'min-screened': { type: 'string' },
     json: { type: 'boolean' },
   },
   async run({ values }, io) {
@@ -37,6 +41,12 @@ export const benchSearch: Command = {
     if (typeof agentOptions !== 'object' || agentOptions === null || Array.isArray(agentOptions)) {
       throw new UsageError('--agent-options: expected {"<algorithm>": {<option>: value}}');
     }
+    const checkpoints = values['checkpoints'] === undefined ? undefined : String(values['checkpoints']).split(',').map((c) => {
+      const n = Number(c);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--checkpoints: expected comma-separated integers >= 1, got '${String(values['checkpoints'])}'`);
+      return n;
+    });
+    const screen = screenFlags(values, objective);
     const result = runSearchBench(t, {
       algorithms: names as Algorithm[],
       budget: intFlag(values, 'budget', 100, 1),
@@ -45,6 +55,8 @@ export const benchSearch: Command = {
       objective,
       accounting,
       agentOptions: agentOptions as Record<string, Record<string, unknown>>,
+      checkpoints,
+      screen,
       onAlgorithm: (a, s) => {
         if (io.isTTY && !values['json']) io.err(`${a}: ${s.toFixed(1)} s`);
       },
@@ -55,10 +67,11 @@ export const benchSearch: Command = {
     }
     const cps = result.checkpoints;
     io.out(`${result.table}: ${result.rows} rows of ${result.configurations} configurations; optimum ${result.optimum.toFixed(4)}, top 1% (${result.top1pct.rows} rows) >= ${result.top1pct.threshold.toFixed(4)}`);
-    io.out(`${result.repeats} repeats of ${result.budget} ${result.accounting}, seed ${result.seed}; best reward: mean (95% CI half-width)\n`);
+    const units = result.screen ? `full evaluations of cost (screening on ${result.screen.column} at ${result.screen.cost} each, top ${result.screen.promote} promoted)` : result.accounting;
+    io.out(`${result.repeats} repeats of ${result.budget} ${units}, seed ${result.seed}; best reward: mean (95% CI half-width)\n`);
     io.out(
       table(
-        ['algorithm', ...cps.map((c) => `best@${c}`), `regret@${result.budget}`, 'evalsToTop1pct', 'reached', 'random-equivalent evals'],
+        ['algorithm', ...cps.map((c) => `best@${c}`), `regret@${result.budget}`, 'evalsToTop1pct (quartiles)', 'reached', 'random-equivalent evals'],
         Object.entries(result.results).map(([a, r]) => [
           a,
           ...cps.map((c) => {
@@ -66,7 +79,7 @@ export const benchSearch: Command = {
             return ci95 ? `${mean.toFixed(4)} (${((ci95[1] - ci95[0]) / 2).toFixed(4)})` : mean.toFixed(4);
           }),
           r.regret[String(result.budget)].mean.toFixed(4),
-          r.evalsToTop1pct,
+          `${fmt(r.evalsToTop1pct)} (${r.evalsToTop1pctQuartiles.map(fmt).join('-')})`,
           `${Math.round(r.top1pctReached * 100)}%`,
           r.randomEquivalentEvals === null ? `> ${RANDOM_EQUIVALENT_CAP * result.budget}` : r.randomEquivalentEvals.toFixed(1),
         ]),
@@ -74,3 +87,20 @@ export const benchSearch: Command = {
     );
   },
 };
+
+const fmt = (x: number) => String(Number(x.toFixed(2)));
+
+/** --screen [<metric>=]<column>:<cost> (the metric defaults to the first objective's), --promote, --min-screened. */
+function screenFlags(values: Record<string, unknown>, objective: RewardSpec): ScreenOptions | undefined {
+  const raw = values['screen'];
+  if (raw === undefined) {
+    for (const f of ['promote', 'min-screened']) if (values[f] !== undefined) throw new UsageError(`--${f} needs --screen`);
+    return undefined;
+  }
+  const m = /^(?:([^=:]+)=)?([^=:]+):([^=:]+)$/.exec(String(raw));
+  const cost = Number(m?.[3]);
+  if (!m || !(cost > 0 && cost <= 1)) throw new UsageError(`--screen: expected [<metric>=]<column>:<cost>, cost in (0, 1] of a full evaluation (e.g. accuracy12:0.06), got '${String(raw)}'`);
+  const promote = values['promote'] === undefined ? 0.3 : Number(values['promote']);
+  if (!(promote > 0 && promote <= 1)) throw new UsageError(`--promote: expected a fraction in (0, 1], got '${String(values['promote'])}'`);
+  return { column: m[2], replaces: m[1] ?? objective.objectives[0].metric, cost, promote, minScreened: intFlag(values, 'min-screened', 4, 0) };
+}
