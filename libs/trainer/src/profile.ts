@@ -12,7 +12,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { benchArchs } from './bench';
 import { initBackend, type BackendOptions } from './backend';
 import { TrainerError } from './errors';
-import { wasmFeatures } from './kernels/simd';
+import { relaxedSimd, wasmFeatures } from './kernels/asm';
 import { buildModel } from './model';
 import { rng } from './rng';
 import { lossOf, makeOptimizer, oneHot } from './train';
@@ -67,8 +67,8 @@ export interface CpuInfo {
   model: string;
   /** The widest x86 vector extension (AVX-512, AVX2, AVX, SSE4.2...), or the architecture. */
   simd: string;
-  /** WebAssembly features this V8 validates. */
-  wasm: { simd128: boolean; relaxedSimd: boolean };
+  /** WebAssembly features this V8 validates; fma: our kernels use relaxed SIMD's fused multiply-add. */
+  wasm: { simd128: boolean; relaxedSimd: boolean; fma: boolean };
   node: string;
 }
 
@@ -100,8 +100,9 @@ export function cpuInfo(): CpuInfo {
     // not Linux: the architecture is all we report
   }
   const has = (f: string) => new RegExp(`\\b${f}\\b`).test(flags);
+  const fma = relaxedSimd();
   const simd = has('avx512f') ? 'AVX-512' : has('avx2') ? 'AVX2' : has('avx') ? 'AVX' : has('sse4_2') ? 'SSE4.2' : has('sse2') ? 'SSE2' : os.arch();
-  return { model: os.cpus()[0]?.model.trim() ?? 'unknown', simd: has('fma') ? `${simd}+FMA` : simd, wasm: wasmFeatures(), node: process.version };
+  return { model: os.cpus()[0]?.model.trim() ?? 'unknown', simd: has('fma') ? `${simd}+FMA` : simd, wasm: { ...wasmFeatures(), fma }, node: process.version };
 }
 
 export interface ProfileOptions extends BackendOptions {

@@ -1,12 +1,17 @@
 /**
- * BatchMatMul with a transposed operand (the dense layer's gradients): the stock wasm kernel
- * only uses XNNPACK for plain A x B and falls back to a scalar loop otherwise. We transpose
- * explicitly (choosing the cheaper of op(A) op(B) and (op(B)^T op(A)^T)^T) and run the plain
- * product. Batched products (batch > 1) keep the stock kernel.
+ * BatchMatMul (the dense layers, forward and backward). Single products whose output has a multiple
+ * of 4 columns run on our SIMD kernels: A x B and A x B^T as simd.ts's convPacked over B packed
+ * (XNNPACK, as tfjs drives it, repacks every new weight tensor: every step), A^T x B as outer
+ * products over A's rows (dwRows, the weight gradient). Otherwise the stock kernel only uses XNNPACK
+ * for plain A x B and falls back to a scalar loop: we transpose explicitly (choosing the cheaper of
+ * op(A) op(B) and (op(B)^T op(A)^T)^T) and run the plain product. Batched products (batch > 1) keep
+ * the stock kernel.
  */
 import { BatchMatMul, type BatchMatMulAttrs, type BatchMatMulInputs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { call, free, reshape, transpose2d } from './wasm';
+import { packedMatMul, packFilter } from './conv';
+import { simdFor } from './simd';
+import { alloc, call, f32, free, reshape, transpose2d } from './wasm';
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -17,7 +22,7 @@ export function batchMatMul(args: { inputs: BatchMatMulInputs; backend: BackendW
   const { transposeA, transposeB } = attrs;
   const ra = a.shape.length;
   const rb = b.shape.length;
-  if ((!transposeA && !transposeB) || size(a.shape.slice(0, -2)) !== 1 || size(b.shape.slice(0, -2)) !== 1 || a.dtype !== 'float32') {
+  if (size(a.shape.slice(0, -2)) !== 1 || size(b.shape.slice(0, -2)) !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32') {
     return call(backend, BatchMatMul, { a, b }, attrs as unknown as Record<string, never>);
   }
   // Stored shapes: A is [m, k] or (transposeA) [k, m]; B is [k, n] or (transposeB) [n, k].
@@ -27,6 +32,21 @@ export function batchMatMul(args: { inputs: BatchMatMulInputs; backend: BackendW
   const n = transposeB ? b0 : b1;
   const k = transposeA ? a0 : a1;
   const outShape = [...(ra >= rb ? a.shape : b.shape).slice(0, -2), m, n];
+  const simd = n % 4 === 0 ? simdFor(backend) : undefined;
+  if (simd && !transposeA) {
+    const packed = packFilter(backend, reshape(b, [b0, b1]), transposeB);
+    const out = packedMatMul(backend, simd, a, packed, m, k, n, undefined, false, outShape);
+    free(backend, packed);
+    return out;
+  }
+  if (simd && !transposeB) {
+    // out[m][n] = sum over the k rows of A [k, m] and B [k, n] of their outer products.
+    const out = alloc(backend, outShape);
+    f32(backend, out).fill(0);
+    const [pa, pb, po] = [a, b, out].map((t) => backend.getMemoryOffset(t.dataId));
+    simd.dwRows(pa, pb, po, k, m, n, m * 4, n * 4, 1, 0, 0, 1, 0, 0);
+    return out;
+  }
   const direct = (transposeA ? m * k : 0) + (transposeB ? n * k : 0);
   const swapped = (transposeB ? 0 : n * k) + (transposeA ? 0 : m * k) + m * n;
   const matmul = (x: TensorInfo, y: TensorInfo, rows: number, inner: number, cols: number) =>

@@ -7,7 +7,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { Simd } from './simd';
-import { alloc, heapF32 } from './wasm';
+import { alloc, f32, heapF32 } from './wasm';
 
 export interface ConvGeometry {
   /** Output [n, oh, ow, co]. */
@@ -33,6 +33,50 @@ export function setConvBlockBytes(bytes: number): void {
 const IM2COL_BELOW_WIDTH = 12;
 const IM2COL_MAX_ELEMENTS = 1 << 23;
 
+/**
+ * Weights [taps, co] (row-major; `transposed`: stored [co, taps]) in the layout of simd.ts's
+ * convPacked: per block of 8 output channels (a last block of 4 when co % 8 == 4), every tap's 8 (4)
+ * weights contiguous, so the kernel reads each block's weights sequentially with constant offsets.
+ */
+export function packFilter(backend: BackendWasm, filter: TensorInfo, transposed = false): TensorInfo {
+  const size = filter.shape.reduce((a, b) => a * b, 1);
+  const co = transposed ? filter.shape[filter.shape.length - 2] : filter.shape[filter.shape.length - 1];
+  const taps = size / co;
+  const out = alloc(backend, [size]);
+  const src = heapF32(backend);
+  const s0 = backend.getMemoryOffset(filter.dataId) / 4;
+  const dst = f32(backend, out);
+  // Element (t, o) of the [taps, co] matrix.
+  const [tStep, oStep] = transposed ? [1, taps] : [co, 1];
+  let d = 0;
+  for (let c0 = 0; c0 < co; c0 += 8) {
+    const width = Math.min(8, co - c0);
+    for (let t = 0; t < taps; t++) {
+      const s = s0 + t * tStep + c0 * oStep;
+      for (let o = 0; o < width; o++) dst[d++] = src[s + o * oStep];
+    }
+  }
+  return out;
+}
+
+/**
+ * y [m, co] = act(a [m, k] x W + bias) with W packed by packFilter (k taps, co channels, co a
+ * multiple of 4): blocks of rows whose data stay in cache while every channel block sweeps them.
+ */
+export function packedMatMul(backend: BackendWasm, simd: Simd, a: TensorInfo, packed: TensorInfo, m: number, k: number, co: number, bias: TensorInfo | undefined, relu: boolean, outShape: number[]): TensorInfo {
+  const y = alloc(backend, outShape);
+  const kernel = relu ? simd.convPackedRelu : simd.convPacked;
+  const [pa, pw, pb, py] = [a, packed, bias, y].map((t) => (t ? backend.getMemoryOffset(t.dataId) : 0));
+  const cBlock = Math.max(8, Math.floor(blockBytes / (k * 4 * 8)) * 8);
+  const mBlock = Math.max(4, Math.floor(blockBytes / (k * 4) / 4) * 4);
+  for (let m0 = 0; m0 < m; m0 += mBlock) {
+    for (let c0 = 0; c0 < co; c0 += cBlock) {
+      kernel(pa + m0 * k * 4, 0, k * 4, pw, 0, 0, k, pb, py + m0 * co * 4, Math.min(mBlock, m - m0), k, 1, 1, 0, 0, co * 4, c0, Math.min(co, c0 + cBlock));
+    }
+  }
+  return y;
+}
+
 /** y = act(conv(x, filter [kh, kw, ci, co]) + bias); co must be a multiple of 4. */
 export function simdConv(backend: BackendWasm, simd: Simd, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, g: ConvGeometry, relu: boolean): TensorInfo {
   const [n, h, w, ci] = x.shape;
@@ -43,13 +87,13 @@ export function simdConv(backend: BackendWasm, simd: Simd, x: TensorInfo, filter
   const [sh, sw] = g.strides;
   const { top, left } = g;
   const y = alloc(backend, g.outShape);
+  const packed = packFilter(backend, filter);
   const xb = backend.getMemoryOffset(x.dataId);
-  const wb = backend.getMemoryOffset(filter.dataId);
+  const wb = backend.getMemoryOffset(packed.dataId);
   const bb = bias ? backend.getMemoryOffset(bias.dataId) : 0;
   const yb = backend.getMemoryOffset(y.dataId);
-  const kernel = relu ? simd.convRowsRelu : simd.convRows;
+  const kernel = relu ? simd.convPackedRelu : simd.convPacked;
   const rowBytes = w * ci * 4;
-  const wRowBytes = kw * ci * co * 4;
   // Output columns whose taps all fall inside the input: q*sw - left >= 0 and q*sw - left + kw <= w.
   const qa = Math.min(ow, Math.max(0, Math.ceil(left / sw)));
   const qb = Math.max(qa, Math.min(ow, Math.floor((w + left - kw) / sw) + 1));
@@ -66,18 +110,19 @@ export function simdConv(backend: BackendWasm, simd: Simd, x: TensorInfo, filter
       xb + ((b * h + r * sh + i0 - top) * w + q * sw + j0 - left) * ci * 4,
       rowBytes,
       sw * ci * 4,
-      wb + (i0 * kw + j0) * ci * co * 4,
-      wRowBytes,
+      wb,
+      (i0 * kw + j0) * ci,
+      kw * ci,
+      kh * kw * ci,
       bb,
       yb + ((b * oh + r) * ow + q) * co * 4,
       count,
-      ci,
-      co,
+      nj * ci,
       ni,
-      nj,
       rows,
       sh * w * ci * 4,
       ow * co * 4,
+      co * 4,
       c0,
       c1,
     );
@@ -100,6 +145,7 @@ export function simdConv(backend: BackendWasm, simd: Simd, x: TensorInfo, filter
       for (let r = rb; r < oh; r++) band(b, r, 1);
     }
   }
+  backend.disposeData(packed.dataId);
   return y;
 }
 
@@ -116,24 +162,14 @@ function viaIm2col(backend: BackendWasm, simd: Simd, x: TensorInfo, filter: Tens
   const [sh, sw] = g.strides;
   const k = kh * kw * ci;
   const m = n * oh * ow;
-  const y = alloc(backend, g.outShape);
-  const kernel = relu ? simd.convRowsRelu : simd.convRows;
-  const ptr = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
-  const cBlock = Math.max(8, Math.floor(blockBytes / (k * 4 * 8)) * 8);
-  // Blocks of pixels whose rows stay in cache while every channel block sweeps them.
-  const mBlock = Math.max(4, Math.floor(blockBytes / (k * 4) / 4) * 4);
-  const run = (cols: TensorInfo) => {
-    for (let m0 = 0; m0 < m; m0 += mBlock) {
-      for (let c0 = 0; c0 < co; c0 += cBlock) {
-        kernel(ptr(cols) + m0 * k * 4, 0, k * 4, ptr(filter), 0, bias ? ptr(bias) : 0, ptr(y) + m0 * co * 4, Math.min(mBlock, m - m0), k, co, 1, 1, 1, 0, 0, c0, Math.min(co, c0 + cBlock));
-      }
-    }
-  };
-  if (given) {
-    // A 1x1, stride-1, unpadded convolution: x already is that matrix.
-    run(given);
+  const packed = packFilter(backend, filter);
+  const matmul = (cols: TensorInfo) => {
+    const y = packedMatMul(backend, simd, cols, packed, m, k, co, bias, relu, g.outShape);
+    backend.disposeData(packed.dataId);
     return y;
-  }
+  };
+  // A 1x1, stride-1, unpadded convolution: x already is that matrix.
+  if (given) return matmul(given);
   const cols = alloc(backend, [m, k]);
   const heap = heapF32(backend);
   const xb = backend.getMemoryOffset(x.dataId) / 4;
@@ -155,7 +191,7 @@ function viaIm2col(backend: BackendWasm, simd: Simd, x: TensorInfo, filter: Tens
       }
     }
   }
-  run(cols);
+  const y = matmul(cols);
   backend.disposeData(cols.dataId);
   return y;
 }

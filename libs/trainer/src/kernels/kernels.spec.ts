@@ -155,12 +155,18 @@ describe('DepthwiseConv2dNative gradients', () => {
   });
 });
 
-describe('BatchMatMul (transposed operands)', () => {
+describe('BatchMatMul', () => {
   const r = rng(15);
   const cases: [number, number, number, boolean, boolean][] = [
     [7, 13, 5, true, false],
     [7, 13, 5, false, true],
     [7, 13, 5, true, true],
+    [9, 13, 12, false, false], // ours: 8 + 4 output columns
+    [9, 13, 12, true, false],
+    [9, 13, 12, false, true],
+    [9, 13, 12, true, true],
+    [64, 784, 32, false, false], // a dense layer on 7x7x16 features
+    [3, 5, 4, false, false],
     [64, 300, 12, false, true], // dense dx: dy x W^T
     [300, 64, 12, true, false], // dense dW: x^T x dy
     [1, 9, 4, false, true],

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../backend';
 import { rng } from '../rng';
+import { wasmFeatures } from './asm';
 import { simdFor, type Simd } from './simd';
 import { alloc, f32, free } from './wasm';
 
@@ -94,34 +95,63 @@ it('colSum adds rows into the output', () => {
   free(backend, ts, to);
 });
 
-it.each([
-  [5, 8, 3, 3, 1, true, true],
-  [7, 12, 2, 1, 2, false, true],
-  [1, 4, 1, 3, 4, true, false],
-  [9, 16, 3, 2, 3, false, false],
-])('convRows: %i pixels, co %i, %ix%i taps, ci %i, bias %s, relu %s (2 rows)', (count, co, ni, nj, ci, withBias, relu) => {
-  const r = rng(count * 7 + co);
-  const [xStepF, rowF] = [ci * 2 + 1, 64]; // strided pixels and rows (floats)
-  const xRow = rowF * ni + count * xStepF + nj * ci;
-  const yRow = count * co + 4;
-  const x = Float32Array.from({ length: 2 * xRow }, () => r() - 0.5);
-  const w = Float32Array.from({ length: ni * nj * ci * co }, () => r() - 0.5);
-  const bias = Float32Array.from({ length: co }, () => r() - 0.5);
-  const expected = new Float32Array(2 * yRow);
-  for (let row = 0; row < 2; row++) {
-    for (let p = 0; p < count; p++) {
-      for (let o = 0; o < co; o++) {
-        let s = withBias ? bias[o] : 0;
-        for (let i = 0; i < ni; i++) for (let j = 0; j < nj; j++) for (let c = 0; c < ci; c++) s += x[row * xRow + p * xStepF + i * rowF + j * ci + c] * w[((i * nj + j) * ci + c) * co + o];
-        expected[row * yRow + p * co + o] = relu ? Math.max(0, s) : s;
+/** Filter [taps, co] in convPacked's layout: blocks of 8 output channels (4 for a last block of 4), each tap's weights contiguous. */
+function packed(w: Float32Array, taps: number, co: number): Float32Array {
+  const out: number[] = [];
+  for (let c0 = 0; c0 < co; c0 += 8) for (let t = 0; t < taps; t++) for (let o = c0; o < Math.min(co, c0 + 8); o++) out.push(w[t * co + o]);
+  return Float32Array.from(out);
+}
+
+// Both variants: plain multiply then add, and relaxed SIMD's fused multiply-add where V8 has it.
+describe.each([false, true])('convPacked (fma %s)', (fma) => {
+  it.each([
+    // count, co, kernel rows x cols (kh x kw), ci, taps skipped at the left (j0), bias, relu, channels [c0, c1)
+    [5, 8, 3, 3, 1, 0, true, true, 0, 8],
+    [7, 12, 2, 2, 2, 1, false, true, 0, 12],
+    [1, 4, 1, 3, 4, 2, true, false, 0, 4],
+    [9, 20, 3, 2, 3, 0, false, false, 8, 20],
+    [4, 16, 1, 1, 5, 0, true, false, 8, 16],
+  ])('%i pixels, co %i, %ix%i kernel, ci %i, from tap column %i, bias %s, relu %s, channels %i-%i (2 rows)', (count, co, kh, kw, ci, j0, withBias, relu, c0, c1) => {
+    const s = simdFor(backend, fma);
+    if (fma && !wasmFeatures().relaxedSimd) return; // no relaxed SIMD in this V8
+    const kernel = relu ? s!.convPackedRelu : s!.convPacked;
+    const r = rng(count * 7 + co);
+    const [xStepF, rowF] = [ci * 2 + 1, 64]; // strided pixels and rows (floats)
+    const nj = kw - j0;
+    const xRow = rowF * kh + count * xStepF + nj * ci;
+    const yRow = count * co + 4;
+    const taps = kh * kw * ci;
+    const x = Float32Array.from({ length: 2 * xRow }, () => r() - 0.5);
+    const w = Float32Array.from({ length: taps * co }, () => r() - 0.5);
+    const bias = Float32Array.from({ length: co }, () => r() - 0.5);
+    const y0 = Float32Array.from({ length: 2 * yRow }, () => 7); // channels outside [c0, c1) keep this
+    const expected = Float32Array.from(y0);
+    for (let row = 0; row < 2; row++) {
+      for (let p = 0; p < count; p++) {
+        for (let o = c0; o < c1; o++) {
+          let sum = withBias ? bias[o] : 0;
+          for (let i = 0; i < kh; i++) for (let j = 0; j < nj; j++) for (let c = 0; c < ci; c++) sum += x[row * xRow + p * xStepF + i * rowF + j * ci + c] * w[((i * kw + j0 + j) * ci + c) * co + o];
+          expected[row * yRow + p * co + o] = relu ? Math.max(0, sum) : sum;
+        }
       }
     }
-  }
-  const [tx, tw, tb, ty] = [heapTensor(x), heapTensor(w), heapTensor(bias), heapTensor(new Float32Array(2 * yRow))];
-  (relu ? simd.convRowsRelu : simd.convRows)(ptr(tx), rowF * 4, xStepF * 4, ptr(tw), nj * ci * co * 4, withBias ? ptr(tb) : 0, ptr(ty), count, ci, co, ni, nj, 2, xRow * 4, yRow * 4, 0, co);
-  const got = f32(backend, ty);
-  for (let k = 0; k < expected.length; k++) expect(got[k]).toBeCloseTo(expected[k], 5);
-  free(backend, tx, tw, tb, ty);
+    const [tx, tw, tb, ty] = [heapTensor(x), heapTensor(packed(w, taps, co)), heapTensor(bias), heapTensor(y0)];
+    kernel(ptr(tx), rowF * 4, xStepF * 4, ptr(tw), j0 * ci, kw * ci, taps, withBias ? ptr(tb) : 0, ptr(ty), count, nj * ci, kh, 2, xRow * 4, yRow * 4, co * 4, c0, c1);
+    const got = f32(backend, ty);
+    for (let k = 0; k < expected.length; k++) expect(got[k]).toBeCloseTo(expected[k], 5);
+    free(backend, tx, tw, tb, ty);
+  });
+
+  it('with no tap inside the input gives the bias (activated)', () => {
+    const s = simdFor(backend, fma);
+    if (fma && !wasmFeatures().relaxedSimd) return;
+    const [tx, tw, tb, ty] = [heapTensor(new Float32Array(4)), heapTensor(new Float32Array(16)), heapTensor(Float32Array.from([1, -2, 3, -4])), heapTensor(new Float32Array(8))];
+    s!.convPackedRelu(ptr(tx), 16, 4, ptr(tw), 0, 1, 4, ptr(tb), ptr(ty), 2, 1, 0, 1, 0, 0, 16, 0, 4);
+    expect([...f32(backend, ty)]).toEqual([1, 0, 3, 0, 1, 0, 3, 0]);
+    s!.convPacked(ptr(tx), 16, 4, ptr(tw), 0, 1, 4, ptr(tb), ptr(ty), 2, 0, 3, 1, 0, 0, 16, 0, 4);
+    expect([...f32(backend, ty)]).toEqual([1, -2, 3, -4, 1, -2, 3, -4]);
+    free(backend, tx, tw, tb, ty);
+  });
 });
 
 it('reluBackprop masks dy by y > 0 and sums the result per column', () => {
@@ -139,13 +169,4 @@ it('reluBackprop masks dy by y > 0 and sums the result per column', () => {
   const got = f32(backend, ta);
   for (let c = 0; c < cols; c++) expect(got[c]).toBeCloseTo(expected[c], 5);
   free(backend, tdy, ty, tg, ta);
-});
-
-it('convRows with no tap inside the input gives the bias (activated)', () => {
-  const [tx, tw, tb, ty] = [heapTensor(new Float32Array(4)), heapTensor(new Float32Array(16)), heapTensor(Float32Array.from([1, -2, 3, -4])), heapTensor(new Float32Array(8))];
-  simd.convRowsRelu(ptr(tx), 16, 4, ptr(tw), 16, ptr(tb), ptr(ty), 2, 1, 4, 1, 0, 1, 0, 0, 0, 4);
-  expect([...f32(backend, ty)]).toEqual([1, 0, 3, 0, 1, 0, 3, 0]);
-  simd.convRows(ptr(tx), 16, 4, ptr(tw), 16, ptr(tb), ptr(ty), 2, 1, 4, 0, 3, 1, 0, 0, 0, 4);
-  expect([...f32(backend, ty)]).toEqual([1, -2, 3, -4, 1, -2, 3, -4]);
-  free(backend, tx, tw, tb, ty);
 });

@@ -5,102 +5,7 @@
  * the 2x2 max-pool gradient, and column sums. Pointers are byte offsets into that memory.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-
-// ---- a minimal assembler -------------------------------------------------------------------
-
-type Code = number[];
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-function uleb(n: number): Code {
-  const out: Code = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): Code {
-  const out: Code = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-
-const vec = (items: Code[]): Code => [...uleb(items.length), ...items.flat()];
-const str = (s: string): Code => vec([...Buffer.from(s, 'utf8')].map((b) => [b]));
-const section = (id: number, body: Code): Code => [id, ...uleb(body.length), ...body];
-
-const get = (i: number): Code => [0x20, ...uleb(i)];
-const set = (i: number): Code => [0x21, ...uleb(i)];
-const i32 = (v: number): Code => [0x41, ...sleb(v)];
-const add = [0x6a];
-const sub = [0x6b];
-const mul = [0x6c];
-const shl = [0x74];
-const ltS = [0x48];
-const leS = [0x4c];
-const eqz = [0x45];
-const simd = (op: number, ...imm: number[]): Code => [0xfd, ...uleb(op), ...imm];
-const load = (offset = 0): Code => simd(0x00, 4, ...uleb(offset));
-const store = (offset = 0): Code => simd(0x0b, 4, ...uleb(offset));
-const splat32 = (offset = 0): Code => simd(0x09, 2, ...uleb(offset));
-const fadd = simd(0xe4);
-const fmul = simd(0xe6);
-const fgt = simd(0x44);
-const fge = simd(0x46);
-const and = simd(0x4e);
-const fmax = simd(0xe9);
-const fsub = simd(0xe5);
-const fdiv = simd(0xe7);
-const fsqrt = simd(0xe3);
-const fsplat = simd(0x13);
-const F32 = 0x7d;
-const zeroVec: Code = [...i32(0), ...simd(0x11)]; // i32x4.splat 0
-const ifElse = (cond: Code, then: Code, otherwise: Code): Code => [...cond, 0x04, 0x40, ...then, 0x05, ...otherwise, 0x0b];
-
-/** `while (cond) body`: cond leaves an i32 on the stack. */
-const whileLoop = (cond: Code, body: Code): Code => [0x02, 0x40, 0x03, 0x40, ...cond, ...eqz, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
-/** local i += step */
-const inc = (i: number, step: Code): Code => [...get(i), ...step, ...add, ...set(i)];
-
-interface Fn {
-  name: string;
-  params: number;
-  /** Types of the params (default all i32). */
-  paramTypes?: number[];
-  locals: { i32: number; v128: number };
-  body: Code;
-}
-
-function assemble(fns: Fn[]): Uint8Array {
-  const types = fns.map((f) => [0x60, ...vec(Array.from({ length: f.params }, (_, i) => [f.paramTypes?.[i] ?? I32])), 0]);
-  const imports = vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x01]]);
-  const bodies = fns.map((f) => {
-    const locals = vec([
-      [...uleb(f.locals.i32), I32],
-      [...uleb(f.locals.v128), V128],
-    ]);
-    const code = [...locals, ...f.body, 0x0b];
-    return [...uleb(code.length), ...code];
-  });
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec(types)),
-    ...section(2, imports),
-    ...section(3, vec(fns.map((_, i) => uleb(i)))),
-    ...section(7, vec(fns.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]))),
-    ...section(10, vec(bodies)),
-  ]);
-}
-
-// ---- kernels -------------------------------------------------------------------------------
+import { add, and, assemble, compileModule, F32, fadd, fdiv, fgt, fge, fmadd, fmax, fmul, fsplat, fsqrt, fsub, get, I32, i32, ifElse, inc, instantiate, leS, load, ltS, mul, relaxedSimd, set, shl, splat32, store, sub, whileLoop, zeroVec, type Code, type Fn } from './asm';
 
 /**
  * dwRows(x, dy, acc, count, ci, co, xStep, dyStep, rows, xRowStep, dyRowStep, images, xImgStep, dyImgStep):
@@ -237,84 +142,6 @@ function colSum(): Fn {
   };
 }
 
-/**
- * convRows(x, rowBytes, xStep, w, wRowBytes, bias, y, count, ci, co, ni, nj, rows, xRowStep, yRowStep, cStart, cEnd):
- * `rows` rows of `count` output pixels of a convolution whose taps (ni rows x nj columns) are all
- * inside the input: y[p][o] = act(bias[o] + sum_{i<ni, j<nj, c<ci} x[p*xStep + i*rowBytes + (j*ci + c)*4]
- * * w[i*wRowBytes + ((j*ci + c)*co + o)*4]), rows advancing xRowStep / yRowStep bytes; act = ReLU for
- * convRowsRelu; only output channels [cStart, cEnd) (multiples of 4). bias is 0 for none. Tiles of
- * 4 (or 1) pixels x 8 (or 4) output channels summed in registers; channels outermost, so a block of w
- * is reused by every row.
- */
-function convRows(relu: boolean): Fn {
-  const [x, rowBytes, xStep, w, wRowBytes, bias, y, count, ci, co, ni, nj, rows, xRowStep, yRowStep, cStart, cEnd] = Array.from({ length: 17 }, (_, k) => k);
-  const [cb, q, i, njci, c, px, pw, co4, xq, row, xrow, yrow] = Array.from({ length: 12 }, (_, k) => 17 + k);
-  const a = (k: number) => 29 + k; // 8 accumulators: pixel p, vector v -> a(2p + v)
-  const wv = (v: number) => 37 + v;
-  const [xs, b0, b1, zero] = [39, 40, 41, 42];
-  const tile = (pixels: number, vecs: number): Code => {
-    const init: Code = [];
-    const out: Code = [];
-    for (let p = 0; p < pixels; p++) {
-      for (let v = 0; v < vecs; v++) {
-        init.push(...get(v ? b1 : b0), ...set(a(2 * p + v)));
-        // yrow + ((q + p) * co + cb) * 4, + 16 v as the store offset
-        out.push(...get(yrow), ...get(q), ...i32(p), ...add, ...get(co4), ...mul, ...add, ...get(cb), ...i32(2), ...shl, ...add);
-        out.push(...get(a(2 * p + v)), ...(relu ? [...get(zero), ...fmax] : []), ...store(16 * v));
-      }
-    }
-    const inner: Code = [];
-    for (let v = 0; v < vecs; v++) inner.push(...get(pw), ...load(16 * v), ...set(wv(v)));
-    for (let p = 0; p < pixels; p++) {
-      inner.push(...get(px), ...(p ? [...get(xStep), ...i32(p), ...mul, ...add] : []), ...splat32(), ...set(xs));
-      for (let v = 0; v < vecs; v++) inner.push(...get(a(2 * p + v)), ...get(xs), ...get(wv(v)), ...fmul, ...fadd, ...set(a(2 * p + v)));
-    }
-    inner.push(...inc(px, i32(4)), ...inc(pw, get(co4)), ...inc(c, i32(1)));
-    return [
-      ...init,
-      // xq = xrow + q * xStep: the tile's first pixel at tap (0, 0)
-      ...get(xrow), ...get(q), ...get(xStep), ...mul, ...add, ...set(xq),
-      ...i32(0), ...set(i),
-      // Within a tap row, taps (j, c) are contiguous in x and in w: one loop over nj * ci.
-      ...whileLoop([...get(i), ...get(ni), ...ltS], [
-        ...get(xq), ...get(i), ...get(rowBytes), ...mul, ...add, ...set(px),
-        ...get(w), ...get(i), ...get(wRowBytes), ...mul, ...add, ...get(cb), ...i32(2), ...shl, ...add, ...set(pw),
-        ...i32(0), ...set(c),
-        // if (nj * ci) do { ... } while (c < nj * ci)
-        ...get(njci), 0x04, 0x40, 0x03, 0x40, ...inner, ...get(c), ...get(njci), ...ltS, 0x0d, 0, 0x0b, 0x0b,
-        ...inc(i, i32(1)),
-      ]),
-      ...out,
-    ];
-  };
-  const biasVec = (target: number, offset: number): Code =>
-    ifElse(get(bias), [...get(bias), ...get(cb), ...i32(2), ...shl, ...add, ...load(offset), ...set(target)], [...get(zero), ...set(target)]);
-  const pixelTiles = (vecs: number): Code => [
-    ...biasVec(b0, 0),
-    ...(vecs === 2 ? biasVec(b1, 16) : []),
-    ...get(x), ...set(xrow), ...get(y), ...set(yrow), ...i32(0), ...set(row),
-    ...whileLoop([...get(row), ...get(rows), ...ltS], [
-      ...i32(0), ...set(q),
-      ...whileLoop([...get(q), ...i32(4), ...add, ...get(count), ...leS], [...tile(4, vecs), ...inc(q, i32(4))]),
-      ...whileLoop([...get(q), ...get(count), ...ltS], [...tile(1, vecs), ...inc(q, i32(1))]),
-      ...inc(xrow, get(xRowStep)), ...inc(yrow, get(yRowStep)), ...inc(row, i32(1)),
-    ]),
-  ];
-  return {
-    name: relu ? 'convRowsRelu' : 'convRows',
-    params: 17,
-    locals: { i32: 12, v128: 14 },
-    body: [
-      ...zeroVec, ...set(zero),
-      ...get(co), ...i32(2), ...shl, ...set(co4),
-      ...get(nj), ...get(ci), ...mul, ...set(njci),
-      ...get(cStart), ...set(cb),
-      ...whileLoop([...get(cb), ...i32(8), ...add, ...get(cEnd), ...leS], [...pixelTiles(2), ...inc(cb, i32(8))]),
-      ...whileLoop([...get(cb), ...i32(4), ...add, ...get(cEnd), ...leS], [...pixelTiles(1), ...inc(cb, i32(4))]),
-    ],
-  };
-}
-
 /** reluBackprop(dy, y, g, rows, cols, acc): g = dy where y > 0 else 0; acc[c] += sum_r g[r][c]. cols a multiple of 4. */
 function reluBackprop(): Fn {
   const [dy, y, g, rows, cols, acc] = [0, 1, 2, 3, 4, 5];
@@ -386,58 +213,150 @@ function adam(): Fn {
   };
 }
 
-type ConvRows = (x: number, rowBytes: number, xStep: number, w: number, wRowBytes: number, bias: number, y: number, count: number, ci: number, co: number, ni: number, nj: number, rows: number, xRowStep: number, yRowStep: number, cStart: number, cEnd: number) => void;
+
+/** Locals of a function, allocated by name after its params. */
+function locals(params: number) {
+  const i32s: string[] = [];
+  const v128s: string[] = [];
+  return {
+    i32: (name: string) => params + (i32s.push(name) - 1),
+    /** v128 locals come after every i32 one: call only once all i32 locals exist. */
+    v128: (name: string) => params + i32s.length + (v128s.push(name) - 1),
+    counts: () => ({ i32: i32s.length, v128: v128s.length }),
+  };
+}
+
+/**
+ * convPacked(x, rowBytes, xStep, wp, tap0, wRow, blockTaps, bias, y, count, n, ni, rows, xRowStep, yRowStep, coBytes, cStart, cEnd):
+ * rows of `count` output pixels of a convolution (or a matrix product: one tap row, one pixel per
+ * row of the left matrix), against weights packed by packFilter: per block of 8 output channels
+ * (4 for a last block of 4), the taps in order, each tap's 8 (4) weights contiguous. For output
+ * pixel p and channel o of block b:
+ *   y[p][o] = act(bias[o] + sum_{i<ni, t<n} x[p*xStep + i*rowBytes + 4t] * wp[block b][tap0 + i*wRow + t][o - 8b])
+ * with blocks of blockTaps taps; rows advance xRowStep / yRowStep bytes, pixels coBytes in y; only
+ * channels [cStart, cEnd) (cStart a multiple of 8, cEnd of 4); bias 0 for none. Tiles of 4 (or 1) pixels x 8 (or 4)
+ * channels summed in registers, channel blocks outermost (a block's weights stay in L1 while every
+ * pixel of the call uses them). `fma`: relaxed_madd. One tap per loop iteration: unrolled, TurboFan
+ * hoists the loads of every tap and spills (measured 40% slower); 6x8 or 5x8 tiles spill too.
+ */
+function convPacked(relu: boolean, fma: boolean): Fn {
+  const P = 18;
+  const [x, rowBytes, xStep, wp, tap0, wRow, blockTaps, bias, y, count, n, ni, rows, xRowStep, yRowStep, coBytes, cStart, cEnd] = Array.from({ length: P }, (_, k) => k);
+  const L = locals(P);
+  const [cb, q, i, t, pw, wblock, xrow, yrow, row, xq, yq] = ['cb', 'q', 'i', 't', 'pw', 'wblock', 'xrow', 'yrow', 'row', 'xq', 'yq'].map(L.i32);
+  const px = [0, 1, 2, 3].map((k) => L.i32(`px${k}`));
+  const acc = Array.from({ length: 8 }, (_, k) => L.v128(`acc${k}`));
+  const wv = [L.v128('w0'), L.v128('w1')];
+  const [xs, b0, b1, zero] = ['xs', 'b0', 'b1', 'zero'].map(L.v128);
+  const mac = (a: number, w: number): Code => (fma ? [...get(xs), ...get(w), ...get(a), ...fmadd, ...set(a)] : [...get(a), ...get(xs), ...get(w), ...fmul, ...fadd, ...set(a)]);
+  /** One tap for `pixels` pixels and `vecs` vectors of 4 channels, then the pointers move on. */
+  const tap = (pixels: number, vecs: number): Code => {
+    const code: Code = [];
+    for (let v = 0; v < vecs; v++) code.push(...get(pw), ...load(16 * v), ...set(wv[v]));
+    for (let p = 0; p < pixels; p++) {
+      code.push(...get(px[p]), ...splat32(), ...set(xs));
+      for (let v = 0; v < vecs; v++) code.push(...mac(acc[2 * p + v], wv[v]));
+    }
+    for (let p = 0; p < pixels; p++) code.push(...inc(px[p], i32(4)));
+    return [...code, ...inc(pw, i32(16 * vecs)), ...inc(t, i32(1))];
+  };
+  const tile = (pixels: number, vecs: number): Code => {
+    const init: Code = [];
+    const out: Code = [];
+    for (let p = 0; p < pixels; p++) {
+      for (let v = 0; v < vecs; v++) {
+        init.push(...get(v ? b1 : b0), ...set(acc[2 * p + v]));
+        out.push(...get(yq), ...(p ? [...get(coBytes), ...i32(p), ...mul, ...add] : []), ...get(acc[2 * p + v]), ...(relu ? [...get(zero), ...fmax] : []), ...store(16 * v));
+      }
+    }
+    return [
+      ...init,
+      // xq: the tile's first pixel at tap 0
+      ...get(xrow), ...get(q), ...get(xStep), ...mul, ...add, ...set(xq),
+      ...i32(0), ...set(i),
+      ...whileLoop([...get(i), ...get(ni), ...ltS], [
+        ...get(xq), ...get(i), ...get(rowBytes), ...mul, ...add, ...set(px[0]),
+        ...Array.from({ length: pixels - 1 }, (_, p) => [...get(px[p]), ...get(xStep), ...add, ...set(px[p + 1])]).flat(),
+        // pw = wblock + (tap0 + i * wRow) * 16 vecs
+        ...get(wblock), ...get(tap0), ...get(i), ...get(wRow), ...mul, ...add, ...i32(16 * vecs), ...mul, ...add, ...set(pw),
+        ...i32(0), ...set(t),
+        ...whileLoop([...get(t), ...get(n), ...ltS], tap(pixels, vecs)),
+        ...inc(i, i32(1)),
+      ]),
+      ...out,
+    ];
+  };
+  const biasVec = (target: number, offset: number): Code =>
+    ifElse(get(bias), [...get(bias), ...get(cb), ...i32(2), ...shl, ...add, ...load(offset), ...set(target)], [...get(zero), ...set(target)]);
+  const block = (vecs: number): Code => [
+    ...biasVec(b0, 0),
+    ...(vecs === 2 ? biasVec(b1, 16) : []),
+    // wblock = wp + cb * blockTaps * 4 (blocks of 8 channels x blockTaps taps x 4 bytes precede it)
+    ...get(wp), ...get(cb), ...get(blockTaps), ...mul, ...i32(2), ...shl, ...add, ...set(wblock),
+    ...get(x), ...set(xrow), ...get(y), ...set(yrow), ...i32(0), ...set(row),
+    ...whileLoop([...get(row), ...get(rows), ...ltS], [
+      ...i32(0), ...set(q),
+      ...whileLoop([...get(q), ...i32(4), ...add, ...get(count), ...leS], [
+        ...get(yrow), ...get(q), ...get(coBytes), ...mul, ...add, ...get(cb), ...i32(2), ...shl, ...add, ...set(yq),
+        ...tile(4, vecs), ...inc(q, i32(4)),
+      ]),
+      ...whileLoop([...get(q), ...get(count), ...ltS], [
+        ...get(yrow), ...get(q), ...get(coBytes), ...mul, ...add, ...get(cb), ...i32(2), ...shl, ...add, ...set(yq),
+        ...tile(1, vecs), ...inc(q, i32(1)),
+      ]),
+      ...inc(xrow, get(xRowStep)), ...inc(yrow, get(yRowStep)), ...inc(row, i32(1)),
+    ]),
+  ];
+  return {
+    name: `convPacked${relu ? 'Relu' : ''}`,
+    params: P,
+    locals: L.counts(),
+    body: [
+      ...zeroVec, ...set(zero),
+      ...get(cStart), ...set(cb),
+      ...whileLoop([...get(cb), ...i32(8), ...add, ...get(cEnd), ...leS], [...block(2), ...inc(cb, i32(8))]),
+      ...whileLoop([...get(cb), ...i32(4), ...add, ...get(cEnd), ...leS], [...block(1), ...inc(cb, i32(4))]),
+    ],
+  };
+}
+
+type ConvPacked = (x: number, rowBytes: number, xStep: number, wp: number, tap0: number, wRow: number, blockTaps: number, bias: number, y: number, count: number, n: number, ni: number, rows: number, xRowStep: number, yRowStep: number, coBytes: number, cStart: number, cEnd: number) => void;
 
 export interface Simd {
   adam(p: number, g: number, m: number, v: number, out: number, n: number, a: number, b1: number, b2: number, s: number, eps: number, gs: number): void;
   reluBackprop(dy: number, y: number, g: number, rows: number, cols: number, acc: number): void;
-  convRows: ConvRows;
-  convRowsRelu: ConvRows;
+  convPacked: ConvPacked;
+  convPackedRelu: ConvPacked;
   dwRows(x: number, dy: number, acc: number, count: number, ci: number, co: number, xStep: number, dyStep: number, rows: number, xRowStep: number, dyRowStep: number, images: number, xImgStep: number, dyImgStep: number): void;
   maxPoolGradRow(x: number, dy: number, dx: number, ow: number, c: number, rowBytes: number): void;
   colSum(src: number, rows: number, cols: number, out: number): void;
 }
 
-// The WebAssembly JS API (not in this project's TypeScript libs).
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-  validate(bytes: Uint8Array): boolean;
-};
+const compiled = new Map<boolean, object>();
+const instances = new WeakMap<object, Map<boolean, Simd>>();
 
-/** A one-function module whose body is `code` (no params, no locals, nothing left on the stack). */
-function probe(code: Code): Uint8Array {
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, 0, 0]])),
-    ...section(3, vec([[0]])),
-    ...section(10, vec([[...uleb(code.length + 2), 0, ...code, 0x0b]])),
-  ]);
-}
-
-/** WebAssembly features this V8 accepts (relaxed SIMD needs --experimental-wasm-relaxed-simd in Node 20). */
-export function wasmFeatures(): { simd128: boolean; relaxedSimd: boolean } {
-  const v = (code: Code) => WebAssembly.validate(probe(code));
-  const zero = [...i32(0), ...simd(0x11)];
-  return { simd128: v([...zero, 0x1a]), relaxedSimd: v([...zero, ...zero, ...zero, ...simd(0x105), 0x1a]) };
-}
-
-let compiled: object | undefined;
-const instances = new WeakMap<object, Simd>();
-
-/** The SIMD kernels bound to this backend's memory (undefined where WebAssembly SIMD is missing). */
-export function simdFor(backend: BackendWasm): Simd | undefined {
+/**
+ * The SIMD kernels bound to this backend's memory (undefined where WebAssembly SIMD is missing).
+ * `fma` (default: when relaxed SIMD is available): multiply-adds fused.
+ */
+export function simdFor(backend: BackendWasm, fma = relaxedSimd()): Simd | undefined {
   const memory = (backend.wasm as unknown as { asm?: { memory?: object } }).asm?.memory;
   if (!memory) return undefined;
-  let s = instances.get(memory);
+  const forMemory = instances.get(memory) ?? new Map<boolean, Simd>();
+  instances.set(memory, forMemory);
+  let s = forMemory.get(fma);
   if (!s) {
-    try {
-      compiled ??= new WebAssembly.Module(assemble([dwRows(), maxPoolGradRow(), colSum(), convRows(false), convRows(true), reluBackprop(), adam()]));
-    } catch {
-      return undefined;
+    let module = compiled.get(fma);
+    if (!module) {
+      try {
+        module = compileModule(assemble([dwRows(), maxPoolGradRow(), colSum(), convPacked(false, fma), convPacked(true, fma), reluBackprop(), adam()]));
+      } catch {
+        return undefined;
+      }
+      compiled.set(fma, module);
     }
-    s = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Simd;
-    instances.set(memory, s);
+    s = instantiate(module, memory) as Simd;
+    forMemory.set(fma, s);
   }
   return s;
 }
