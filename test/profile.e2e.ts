@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +19,13 @@ const family = [8, 16, 32, 48].flatMap((w) =>
 
 beforeAll(() => {
   // Small CNNs from python onnx (the profiler's fixture script), and the server bundle.
-  const spec = [{ name: 'cnn', input: [3, 16, 16], layers: [{ op: 'conv', out: 8, k: 3, pad: 1 }, { op: 'relu' }, { op: 'gap' }, { op: 'flatten' }, { op: 'gemm', out: 10 }] }, ...family];
+  const spec = [
+    { name: 'cnn', input: [3, 16, 16], layers: [{ op: 'conv', out: 8, k: 3, pad: 1 }, { op: 'relu' }, { op: 'gap' }, { op: 'flatten' }, { op: 'gemm', out: 10 }] },
+    ...family,
+    // 4096 x 32 x 32 floats (16 MB) per image after the conv: batch 100000 needs 1.6 TB.
+    { name: 'wide', input: [3, 32, 32], layers: [{ op: 'conv', out: 4096, k: 3, pad: 1 }, { op: 'gap' }, { op: 'flatten' }] },
+    { name: 'huge-input', input: [1, 100000, 100000], batch: 1, layers: [{ op: 'relu' }] },
+  ];
   writeFileSync(path.join(dir, 'specs.json'), JSON.stringify(spec));
   execFileSync('/usr/bin/python3', [path.join(ROOT, 'libs/profiler/testdata/make_models.py'), dir, path.join(dir, 'specs.json')]);
   execFileSync(process.execPath, [path.join(ROOT, 'tools/build.mjs'), 'profiler-server'], { cwd: ROOT });
@@ -69,6 +75,25 @@ test('profile calibrate fits on measured models, saves the fit, and the estimate
   expect(few.stderr.trim()).toBe("marl-hpo: --models: expected an integer >= 8, got '3'");
 });
 
+test('a model with external data is read with its weights from beside it, from any working directory', () => {
+  const ext = path.join(dir, 'ext', 'conv.onnx');
+  mkdirSync(path.dirname(ext));
+  execFileSync('/usr/bin/python3', [
+    '-c',
+    `import sys, numpy as np, onnx
+from onnx import helper, numpy_helper, TensorProto
+w = numpy_helper.from_array(np.ones((8, 3, 3, 3), np.float32), 'w')
+g = helper.make_graph([helper.make_node('Conv', ['x', 'w'], ['y'], pads=[1, 1, 1, 1])], 'g', [helper.make_tensor_value_info('x', TensorProto.FLOAT, ['N', 3, 8, 8])], [helper.make_tensor_value_info('y', TensorProto.FLOAT, ['N', 8, 8, 8])], [w])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 17)]); m.ir_version = 8
+onnx.save_model(m, sys.argv[1], save_as_external_data=True, location='conv.weights', size_threshold=0)`,
+    ext,
+  ]);
+  const r = cli(['profile', ext, '--json', ...FAST], { cwd: os.tmpdir() });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(JSON.parse(r.stdout).runs).toBeGreaterThan(0);
+});
+
 test('bad input: one line on stderr and exit 2', () => {
   const notOnnx = path.join(dir, 'notes.onnx');
   writeFileSync(notOnnx, 'hello');
@@ -80,11 +105,15 @@ test('bad input: one line on stderr and exit 2', () => {
     [['profile', model, '--min-runs', '9', '--max-runs', '3'], /^marl-hpo: --max-runs: must be >= minRuns/],
     [['profile', model, '--backend', 'remote'], /needs profiler\.url/],
   ];
+  cases.push(
+    [['profile', path.join(dir, 'wide.onnx'), '--batch', '100000'], /^marl-hpo: .*wide\.onnx: at batch 100000 the model needs about 1\d{3}\.\d GB for its tensors, more than the [\d.]+ GB of memory available; lower the batch$/],
+    [['profile', path.join(dir, 'huge-input.onnx')], /^marl-hpo: .*huge-input\.onnx: input 'input' \[1, 1, 100000, 100000\] at batch 1 is 10000000000 values \(37\.3 GB\), more than the 4294967296 values one tensor can hold/],
+  );
   for (const [args, message] of cases) {
     const r = cli(args);
     expect({ args, code: r.code }).toEqual({ args, code: 2 });
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim()).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   }
 });
@@ -117,6 +146,10 @@ describe('remote profiling through the profiler server', () => {
     const m = JSON.parse(ok.stdout);
     expect(m.backend).toBe('remote');
     expect(m.device).toContain(`[ort-cpu at ${url}]`);
+
+    // External data is read beside the model here and sent inlined: the server has no such file.
+    const ext = cli(['profile', path.join(dir, 'ext', 'conv.onnx'), '--backend', 'remote', '--url', url, '--json', ...FAST], { env, cwd: os.tmpdir() });
+    expect([ext.code, ext.stderr]).toEqual([0, '']);
 
     const wrong = cli(['profile', model, '--backend', 'remote', '--url', url, '--token', 'nope']);
     expect(wrong.code).toBe(2);

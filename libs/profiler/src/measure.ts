@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ProfilerError } from './errors';
+import { inlineExternalData } from './external-data';
 import { resolveOptions } from './options';
 import { ensureBackend } from './plugins';
 import { resolveBackend } from './registry';
@@ -53,13 +54,16 @@ export async function profilerMetrics(opts: MeasureOptions = {}): Promise<{ back
   return { backend: name, metrics: [...(backend.metrics ?? [])] };
 }
 
+/** Reads a model file, with its external data (weights in files beside it) inlined. */
 export async function readModelFile(file: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
   try {
-    return await readFile(file);
+    bytes = await readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ProfilerError(`${file}: cannot read the model (${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)})`);
   }
+  return inlineExternalData(bytes, file);
 }
 
 const NUMBER_KEYS = ['p50Ms', 'p90Ms', 'meanMs', 'stdMs', 'runs'] as const;

@@ -124,7 +124,25 @@ def costs(model, batch):
             a, y = shapes[n.input[0]], shapes[n.output[0]]
             k = a[0] if attrs.get("transA", 0) else a[-1]
             total += int(np.prod(y)) * k
-    return {"macs": total, "activationBytes": act, "weightBytes": wts, "nodes": len(m.graph.node)}
+    return {"macs": total, "activationBytes": act, "weightBytes": wts, "nodes": len(m.graph.node), "peakActivationBytes": peak_bytes(m, shapes, inits)}
+
+
+def peak_bytes(m, shapes, inits):
+    """Most activation bytes alive at once running the nodes in order: graph inputs kept, each other tensor freed after its last reader."""
+    size = lambda name: int(np.prod(shapes[name])) * 4
+    last = {}
+    for i, n in enumerate(m.graph.node):
+        for name in n.input:
+            last[name] = i
+    for o in m.graph.output:
+        last[o.name] = float("inf")
+    kept = {vi.name for vi in m.graph.input if vi.name not in inits}
+    live = peak = sum(size(name) for name in kept)
+    for i, n in enumerate(m.graph.node):
+        live += sum(size(o) for o in n.output if o in last)
+        peak = max(peak, live)
+        live -= sum(size(name) for name in set(n.input) if name and last.get(name) == i and name not in kept and name not in inits)
+    return peak
 
 
 def main():

@@ -1,9 +1,12 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { decodeModel } from '@marl-hpo/onnx';
 import type * as ort from 'onnxruntime-node';
 import { firstLine, InvalidModelError, ProfilerError } from '../errors';
 import { timeLoop } from '../harness';
+import { externalTensor } from '../external-data';
+import { checkMemory } from '../memory';
 import type { Measurement, OpTime, ProfilerBackend, ResolvedMeasureOptions } from '../types';
 import { randomFeeds } from './ort-feeds';
 import { opTimesFromProfile } from './ort-ops';
@@ -70,7 +73,25 @@ async function createSession(lib: Ort, model: Uint8Array, options: ort.Inference
   }
 }
 
+/**
+ * Refuses, before onnxruntime allocates anything, a batch or input that cannot fit in memory,
+ * and external data (bytes have no folder to read it from: onnxruntime would look in the
+ * working directory, a server's included; measure() inlines it for files).
+ */
+function checkModel(model: Uint8Array, opts: ResolvedMeasureOptions): void {
+  let proto;
+  try {
+    proto = decodeModel(model, opts.source);
+  } catch {
+    return; // not decodable: onnxruntime says what is wrong with it
+  }
+  const external = externalTensor(proto.graph);
+  if (external) throw new ProfilerError(`${opts.source}: tensor '${external.name ?? ''}' keeps its data in an external file; profile the model file (its external data is read from beside it) or save it without external data`);
+  checkMemory(proto, opts.batch, opts.source);
+}
+
 async function measureOrt(lib: Ort, model: Uint8Array, opts: ResolvedMeasureOptions): Promise<Measurement> {
+  checkModel(model, opts);
   const options = sessionOptions(lib, opts);
   const session = await createSession(lib, model, options, opts.source);
   let stats;

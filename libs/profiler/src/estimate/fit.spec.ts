@@ -49,7 +49,7 @@ describe('fitNonNegative (Lawson-Hanson)', () => {
   });
 
   it('names a count feature per op type seen', () => {
-    const cost = (ops: Record<string, number>): GraphCost => ({ macs: 10, groupedMacs: 0, activationBytes: 4, weightBytes: 8, nodes: 3, opCounts: ops, unknownOps: [] });
+    const cost = (ops: Record<string, number>): GraphCost => ({ macs: 10, groupedMacs: 0, activationBytes: 4, weightBytes: 8, peakActivationBytes: 4, outputBytes: 4, inputs: [], nodes: 3, opCounts: ops, unknownOps: [] });
     const names = featureNames([cost({ Conv: 2, Relu: 1 }), cost({ Concat: 1 })]);
     expect(names.slice(6)).toEqual(['count:Concat', 'count:Conv', 'count:Relu']);
     expect(featureVector(cost({ Conv: 2, Relu: 1 }), names)).toEqual([1, 10, 0, 4, 8, 3, 0, 2, 1]);

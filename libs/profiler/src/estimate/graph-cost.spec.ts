@@ -45,6 +45,17 @@ describe('graphCost against python onnx shape inference', () => {
     expect(c.activationBytes).toBe(models.ref[name].activationBytes);
     expect(c.weightBytes).toBe(models.ref[name].weightBytes);
     expect(c.nodes).toBe(models.ref[name].nodes);
+    expect(c.peakActivationBytes).toBe(models.ref[name].peakActivationBytes);
+    expect(c.peakActivationBytes).toBeGreaterThan(0);
+  });
+
+  it('reports the graph inputs with the batch, and the peak grows with it', () => {
+    const m = decodeModel(readFileSync(models.file('cnn')));
+    expect(graphCost(m, 5).inputs).toEqual([{ name: 'input', shape: [5, 3, 32, 32], elementBytes: 4, elementType: 1 }]);
+    // conv1 reads the input and writes 16 x 32 x 32 floats per image: both alive at once.
+    expect(graphCost(m, 5).peakActivationBytes).toBeGreaterThanOrEqual(5 * (3 + 16) * 32 * 32 * 4);
+    expect(graphCost(m, 10).peakActivationBytes).toBe(2 * graphCost(m, 5).peakActivationBytes);
+    expect(graphCost(m, 5).outputBytes).toBe(5 * 10 * 4);
   });
 
   it('counts grouped convolutions apart', () => {

@@ -10,6 +10,16 @@ export interface GraphCost {
   activationBytes: number;
   /** Bytes of the initializers that nodes read. */
   weightBytes: number;
+  /**
+   * Most bytes of activations alive at once when the nodes run in graph order, the graph inputs
+   * kept throughout and every other tensor freed after its last reader: about the memory a
+   * runtime needs beyond the weights (tensors of unknown shape count 0).
+   */
+  peakActivationBytes: number;
+  /** Bytes of the graph outputs (what a run hands back). */
+  outputBytes: number;
+  /** The graph inputs (initializers excluded), the batch dimension set; shape undefined when unknown. */
+  inputs: { name: string; shape?: number[]; elementBytes: number; elementType: number }[];
   nodes: number;
   /** Nodes per op type. */
   opCounts: Record<string, number>;
@@ -72,7 +82,7 @@ function windowShape(x: number[], kernel: number[], a: Map<string, AttributeProt
   return kernel.map((k, i) => spatialOut(x[2 + i], k, strides[i], dil[i], pads[i], pads[i + n], auto, ceil));
 }
 
-function tensorShape(t: TypeProto | undefined, batch: number): { shape?: number[]; bytes: number } {
+export function tensorShape(t: TypeProto | undefined, batch: number): { shape?: number[]; bytes: number } {
   const tt = t?.tensor_type;
   const bytes = ELEM_BYTES[tt?.elem_type ?? DataType.FLOAT] ?? 4;
   const dims = tt?.shape?.dim;
@@ -113,8 +123,23 @@ export function graphCost(model: ModelProto, batch = 1): GraphCost {
   const recorded = new Map<string, { shape?: number[]; bytes: number }>();
   for (const vi of [...(g.value_info ?? []), ...(g.output ?? [])]) recorded.set(vi.name ?? '', tensorShape(vi.type, batch));
 
-  const cost: GraphCost = { macs: 0, groupedMacs: 0, activationBytes: 0, weightBytes: 0, nodes: 0, opCounts: {}, unknownOps: [] };
-  for (const node of g.node ?? []) {
+  const cost: GraphCost = { macs: 0, groupedMacs: 0, activationBytes: 0, weightBytes: 0, peakActivationBytes: 0, outputBytes: 0, inputs: [], nodes: 0, opCounts: {}, unknownOps: [] };
+  const initializers = new Set((g.initializer ?? []).map((t) => t.name ?? ''));
+  for (const vi of g.input ?? []) {
+    if (initializers.has(vi.name ?? '')) continue;
+    const { shape, bytes } = tensorShape(vi.type, batch);
+    cost.inputs.push({ name: vi.name ?? '', shape, elementBytes: bytes, elementType: vi.type?.tensor_type?.elem_type ?? DataType.FLOAT });
+  }
+  // Liveness, for peakActivationBytes: the index of each tensor's last reader (graph outputs live to the end).
+  const nodes = g.node ?? [];
+  const lastUse = new Map<string, number>();
+  nodes.forEach((n, i) => (n.input ?? []).forEach((name) => lastUse.set(name, i)));
+  for (const o of g.output ?? []) lastUse.set(o.name ?? '', Infinity);
+  const sizeOf = (v: Value | undefined) => (v?.shape && !v.constant ? prod(v.shape) * v.bytes : 0);
+  let live = cost.inputs.reduce((s, i) => s + (i.shape ? prod(i.shape) * i.elementBytes : 0), 0);
+  cost.peakActivationBytes = live;
+  const kept = new Set(cost.inputs.map((i) => i.name));
+  for (const [index, node] of nodes.entries()) {
     const op = node.op_type ?? '';
     const ins = (node.input ?? []).map((n) => (n === '' ? undefined : values.get(n)));
     const a = attrs(node);
@@ -127,6 +152,10 @@ export function graphCost(model: ModelProto, batch = 1): GraphCost {
       }
       if (v) values.set(name, v);
     });
+    // Outputs are allocated while the inputs are still held; then inputs read for the last time are freed.
+    for (const name of node.output ?? []) live += lastUse.has(name) ? sizeOf(values.get(name)) : 0;
+    cost.peakActivationBytes = Math.max(cost.peakActivationBytes, live);
+    for (const name of new Set(node.input ?? [])) if (lastUse.get(name) === index && !kept.has(name)) live -= sizeOf(values.get(name));
     if (op === 'Constant') continue;
     cost.nodes++;
     cost.opCounts[op] = (cost.opCounts[op] ?? 0) + 1;
@@ -138,6 +167,7 @@ export function graphCost(model: ModelProto, batch = 1): GraphCost {
       else cost.activationBytes += b;
     }
   }
+  for (const o of g.output ?? []) cost.outputBytes += sizeOf(values.get(o.name ?? ''));
   return cost;
 }
 

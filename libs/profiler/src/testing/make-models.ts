@@ -21,6 +21,7 @@ export interface ReferenceCost {
   activationBytes: number;
   weightBytes: number;
   nodes: number;
+  peakActivationBytes: number;
 }
 
 export function makeModels(specs: ModelSpec[]): { dir: string; file: (name: string) => string; ref: Record<string, ReferenceCost> } {
