@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseConfig, runSearch, SyntheticEvaluator } from '@marl-hpo/search';
@@ -71,6 +72,31 @@ test('lists the run folders and serves each report with chart downloads', async 
   expect((await get('/run/..%2F..%2Fetc/')).status).toBe(404);
   expect((await fetch(new URL('/run/alpha/', dash.url), { method: 'POST' })).status).toBe(405);
   expect(snapshot(root)).toEqual(before);
+});
+
+/** GET with the path sent byte for byte (fetch would normalise it). */
+const raw = (p: string) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const u = new URL(dash.url);
+    const req = http.request({ host: u.hostname, port: u.port, path: p, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+test('malformed URLs are answered 400, unknown ones 404, never 500', async () => {
+  for (const p of ['/%E0%A4%A', '/run/%E0%A4%A/', '/run/alpha/chart/%ZZ.svg', '/run/alpha/%', '/%C0%AF']) {
+    expect([p, (await raw(p)).status]).toEqual([p, 400]);
+  }
+  expect((await raw('/%E0%A4%A')).body).toBe('malformed URL (bad percent-encoding)\n');
+  for (const p of ['/runs/..%2f..', '/run/..%2f..', '/run/..%2f../', '/run/alpha/..%2f..%2fconfig.json', '/run/alpha/chart/..%2f..%2fjournal.jsonl', '/run/alpha/%00']) {
+    expect([p, (await raw(p)).status]).toEqual([p, 404]);
+  }
+  // Still serving.
+  expect((await raw('/run/alpha/')).status).toBe(200);
 });
 
 test('a run that grows changes its version and its page', async () => {

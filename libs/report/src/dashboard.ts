@@ -161,7 +161,12 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'read-only dashboard\n');
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return send(res, 400, 'text/plain', 'malformed URL (bad percent-encoding)\n');
+    }
     if (parts.length === 0) {
       const runs = discover(root);
       const version = JSON.stringify(runs.map((r) => [r.name, runVersion(r.dir)]));
