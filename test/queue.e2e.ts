@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import {
   type SearchConfig,
 } from '@marl-hpo/search';
 import { cli } from './cli-helpers';
-import { CliProcess, startRedis, type RedisServer } from './queue-helpers';
+import { CliProcess, freePort, startRedis, stopProcess, type RedisServer } from './queue-helpers';
 
 // Distributed evaluation driven as a user would: Debian's redis-server on a loopback port, a
 // coordinator (`search --queue`) and `marl-hpo worker` processes with the synthetic evaluator.
@@ -157,6 +157,51 @@ test('a metric nothing produces: the coordinator exits 2 naming the field once a
   expect(w.lines.some((l) => l.kind === 'evaluate')).toBe(false);
   await w.stop();
 }, 60_000);
+
+/** Resolves once `pred` holds (checked every 100 ms); rejects after `seconds` with `what` and the text it looked at. */
+async function until(pred: () => boolean, what: () => string, seconds = 60): Promise<void> {
+  for (const end = Date.now() + seconds * 1000; !pred(); ) {
+    if (Date.now() > end) throw new Error(`timed out; ${what()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('a coordinator says what it waits for (stderr not a terminal): a worker to take its jobs, Redis to come back', async () => {
+  // A Redis of its own on a fixed port, persisting every write, so it can be stopped and started again with its data.
+  const port = await freePort();
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-aof-'));
+  const startServer = () =>
+    new Promise<ChildProcess>((resolve, reject) => {
+      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', data], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => (out += d) && out.includes('Ready to accept connections') && resolve(child));
+      child.on('exit', () => reject(new Error(`redis-server exited: ${out}`)));
+    });
+  let server = await startServer();
+  const url = `redis://127.0.0.1:${port}/0`;
+  const out = path.join(dir, 'waits');
+  const c = new CliProcess(['search', '--config', write('waits.json', { ...base, budget: { episodes: 8 }, synthetic: { sleepSeconds: 0.2 } }), '--out', out, '--queue', url, '--json']);
+  running.push(c);
+  try {
+    await until(() => /^marl-hpo: waiting for a worker: 1 job waits on redis:\/\/127\.0\.0\.1:\d+\/0 and none was taken for \d+ s \(start one with: marl-hpo worker --queue <url>\)$/m.test(c.stderr), () => c.stderr);
+    // A worker without --json: one plain line per job on stderr.
+    const w = new CliProcess(['worker', '--queue', url, '--lock-seconds', '1']);
+    running.push(w);
+    await c.waitFor((l) => l.type === 'episode' && (l.done as number) >= 2);
+    await stopProcess(server);
+    await until(() => /^marl-hpo: lost the connection to Redis at redis:\/\/127\.0\.0\.1:\d+\/0: waiting for it to come back/m.test(c.stderr), () => c.stderr);
+    server = await startServer();
+    await until(() => /^marl-hpo: Redis at redis:\/\/127\.0\.0\.1:\d+\/0 is back$/m.test(c.stderr), () => c.stderr);
+    expect((await c.exited).code).toBe(0);
+    expect(evaluated(journal(out))).toHaveLength(8);
+    expect(w.stderr).toMatch(/^worker \S+: ready$/m);
+    expect(w.stderr).toMatch(/^proposal \d+: started$/m);
+    expect(w.stderr).toMatch(/^proposal \d+: done in [\d.]+ s$/m);
+    await w.stop();
+  } finally {
+    await stopProcess(server);
+  }
+}, 120_000);
 
 /** A single FIFO server: evaluations run one at a time in dispatch order, as one queue worker runs them. */
 class Fifo implements Evaluator {

@@ -95,7 +95,14 @@ test.each([
     fs.mkdirSync(bad, { recursive: true });
     fs.writeFileSync(path.join(bad, 'journal.jsonl'), '{"type":"evaluation"}\nnot json\n');
     return ['report', bad];
-  }, /^marl-hpo: .*journal\.jsonl:2: unreadable journal line/],
+  }, /^marl-hpo: .*journal\.jsonl:1: bad journal record: episode: Invalid input: expected number/],
+  ['journal written by two processes', () => {
+    const two = path.join(dir, 'two');
+    fs.mkdirSync(two, { recursive: true });
+    const lines = fs.readFileSync(path.join(run, 'journal.jsonl'), 'utf8').split('\n');
+    fs.writeFileSync(path.join(two, 'journal.jsonl'), [lines[0], lines[1], lines[1], ''].join('\n'));
+    return ['report', two];
+  }, /^marl-hpo: .*two\/journal\.jsonl:3: episode 1 again \(first on line 2\): two processes wrote this journal at once\n$/],
   ['format', () => ['report', run, '--images', dir, '--format', 'gif'], /^marl-hpo: --format: expected svg, png or both, got 'gif'\n$/],
   ['no run', () => ['report'], /^marl-hpo: expected one run folder/],
   ['bad port', () => ['dashboard', dir, '--port', 'x'], /^marl-hpo: --port: expected an integer >= 0/],

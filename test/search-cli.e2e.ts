@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { countsAgainstBudget, EXAMPLE_CONFIG, readConfigFile, readJournal, type EvaluationRecord } from '@marl-hpo/search';
+import { countsAgainstBudget, EXAMPLE_CONFIG, INFEASIBLE_LIMIT, readConfigFile, readJournal, type EvaluationRecord } from '@marl-hpo/search';
 import sharp from 'sharp';
 import { CLI, cli, ROOT } from './cli-helpers';
 
@@ -40,6 +40,44 @@ test('search --json prints one line per episode and writes the run folder', () =
   expect(lines[6].best.reward).toBe(Math.max(...lines.slice(0, 6).filter((l) => l.status === 'ok').map((l) => l.reward)));
   for (const f of ['config.json', 'journal.jsonl', 'agents.json', 'best.onnx', 'best.json', 'results.csv', 'pareto.json']) expect(fs.existsSync(path.join(out, f))).toBe(true);
   expect(r.stderr).toBe('');
+});
+
+test('progress in a log (stderr not a terminal): one plain line per evaluation, as the README shows; --quiet silences it', () => {
+  const config = write('p.json', { ...synthetic, budget: { episodes: 5 } });
+  const out = path.join(dir, 'progress');
+  const r = cli(['search', '--config', config, '--out', out]);
+  expect(r.code).toBe(0);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines[0]).toBe(`marl search on vgg, input 28x28x1, 10 classes: 5 episodes -> ${out}`);
+  // One line per evaluation, and one per configuration evaluated before (free, marked cached).
+  const evaluations = lines.filter((l) => l.startsWith('evaluation ') && !l.includes('(cached from'));
+  expect(evaluations).toHaveLength(5);
+  evaluations.forEach((l, i) => expect(l).toMatch(new RegExp(`^evaluation ${i + 1}/5  #\\d+  reward [\\d.]+  best [\\d.]+ \\(#\\d+\\)  (acc [\\d.]+  [\\d.]+ ms  \\d+ params|infeasible: .*)  ETA \\d+s$`)));
+  const { records } = readJournal(path.join(out, 'journal.jsonl'));
+  expect(lines.filter((l) => l.startsWith('evaluation '))).toHaveLength(records.filter((x) => !x.skipped).length);
+  expect(lines.filter((l) => !l.startsWith('evaluation ')).slice(1).every((l) => /^  \(\d+ configurations? rejected by a hard constraint before training\)$/.test(l))).toBe(true);
+  expect(r.stderr).not.toMatch(/\r|\x1b/);
+  expect(r.stdout).toMatch(/^best: #\d+ in the journal/);
+
+  const quiet = cli(['search', '--config', config, '--out', path.join(dir, 'quiet'), '--quiet']);
+  expect(quiet.code).toBe(0);
+  expect(quiet.stderr).toBe('');
+  expect(quiet.stdout).toBe(r.stdout.replace(out, path.join(dir, 'quiet')));
+});
+
+test('constraints nothing meets: decided up front on the cost model, or after a bounded number of evaluations; one line, exit 2', () => {
+  const params = cli(['search', '--config', write('imp.json', { ...synthetic, constraints: [{ metric: 'params', max: 10 }] }), '--out', path.join(dir, 'imp')]);
+  expect(params.code).toBe(2);
+  expect(params.stderr).toMatch(/^marl-hpo: constraints\[0\] \(params max 10\) cannot be met: the closest configuration of vgg for input 28x28x1 that coordinate descent on the cost model finds has params 5,926 \(\{"b1c1":\{"filters":4,"kernel":1\}.*\}\)\n$/);
+  expect(fs.existsSync(path.join(dir, 'imp', 'journal.jsonl'))).toBe(false);
+
+  const out = path.join(dir, 'imp-latency');
+  const latency = cli(['search', '--config', write('imp2.json', { ...synthetic, budget: { episodes: 60 }, synthetic: {}, constraints: [{ metric: 'latencyMs', max: 0.001 }] }), '--out', out]);
+  expect(latency.code).toBe(2);
+  const lines = latency.stderr.trim().split('\n');
+  expect(lines.filter((l) => l.startsWith('evaluation '))).toHaveLength(INFEASIBLE_LIMIT);
+  expect(lines[lines.length - 1]).toMatch(/^marl-hpo: stopped after \d+ episodes without a feasible configuration: constraints\[0\] \(latencyMs max 0\.001\) unmet 20 times, closest 0\.\d+; loosen the constraints or change the objectives$/);
+  expect(readJournal(path.join(out, 'journal.jsonl')).records.filter(countsAgainstBudget)).toHaveLength(INFEASIBLE_LIMIT);
 });
 
 test('init writes the commented example, which is a valid config; config --schema prints the JSON Schema', () => {

@@ -53,13 +53,22 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/**
+ * A line writer on `stream` that stops writing once the reader is gone (`marl-hpo ... | head`
+ * exits, a closed terminal): the command goes on (a search still writes its run folder) and
+ * exits as it would have; the lost output is not an error.
+ */
+function lineWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let open = true;
+  stream.on('error', () => (open = false));
+  return (text) => {
+    if (open && !stream.destroyed) stream.write(text + '\n');
+  };
+}
+
 /** Runs the command line of this process (the bundle's entry, and apps/cli/bin/marl-hpo.js). */
 export function runProcess(): void {
-  const io: Io = {
-    out: (t) => process.stdout.write(t + '\n'),
-    err: (t) => process.stderr.write(t + '\n'),
-    isTTY: Boolean(process.stderr.isTTY),
-  };
+  const io: Io = { out: lineWriter(process.stdout), err: lineWriter(process.stderr), isTTY: Boolean(process.stderr.isTTY) };
   main(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;
   });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { canonicalJson, getTemplate, summarize } from '@marl-hpo/arch';
-import { ConfigError, createEvaluator, type EpisodeEvent, type Evaluator, parseConfig, qualityOf, readJournal, runSearch, type SearchConfig, type Metrics, type SearchConfigInput, templateOptionsFor, writeFileAtomic } from '@marl-hpo/search';
+import { ConfigError, createEvaluator, type EpisodeEvent, type Evaluator, lockFolder, parseConfig, qualityOf, readJournal, runSearch, type SearchConfig, type Metrics, type SearchConfigInput, templateOptionsFor, writeFileAtomic } from '@marl-hpo/search';
 import { presets, type BaselineMetrics, type ExperimentPreset } from './presets';
 import type { BaselineResult, FinalScores } from './types';
 import { bestOf, summarizeExperiment, type ExperimentSummary, type RunSummary } from './summary';
@@ -24,7 +24,10 @@ export interface ExperimentOptions {
   synthetic?: boolean;
   signal?: AbortSignal;
   onEpisode?(run: string, e: EpisodeEvent): void;
+  /** Progress: the baseline, the final training. */
   log?(line: string): void;
+  /** Notes about the experiment's folders: a stale lock taken over, leftovers removed. */
+  note?(line: string): void;
 }
 
 export function getPreset(name: string): ExperimentPreset {
@@ -35,20 +38,40 @@ export function getPreset(name: string): ExperimentPreset {
 
 const PLACEHOLDER: BaselineMetrics = { params: 1, latencyMs: 1 };
 
+/** A JSON file the experiment wrote earlier; a damaged one is a user error naming it. */
+function readSaved<T>(file: string): T | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    throw new ConfigError(`${file}: damaged (${(e as Error).message}); delete it to compute it again`);
+  }
+}
+
 /**
  * Trains the template's baseline once (reused by every search of the experiment and by
  * reruns), then runs every algorithm with every seed at the same budget, then writes
  * results.json and results.md. Every search is an ordinary run folder: killing the
- * experiment and starting it again resumes where it stopped.
+ * experiment and starting it again resumes where it stopped. The experiment's folder is
+ * locked for the duration, like a search's.
  */
 export async function runExperiment(name: string, opts: ExperimentOptions): Promise<ExperimentSummary> {
   const preset = getPreset(name);
+  fs.mkdirSync(opts.out, { recursive: true });
+  const lock = lockFolder(opts.out, 'experiment', opts.note);
+  try {
+    return await experiment(preset, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function experiment(preset: ExperimentPreset, opts: ExperimentOptions): Promise<ExperimentSummary> {
   const tiny = opts.tiny ?? false;
   const budget = opts.budget ?? (tiny ? 3 : preset.defaults.budget);
   const seeds = opts.seeds ?? (tiny ? 1 : preset.defaults.seeds);
   const algorithms = opts.algorithms ?? (tiny ? ['marl', 'random'] : ['marl', 'random', 'qlearning', 'evolution']);
   const withSynthetic = (c: Omit<SearchConfigInput, 'budget'>) => (opts.synthetic ? { ...c, synthetic: { sleepSeconds: 0 } } : c);
-  fs.mkdirSync(opts.out, { recursive: true });
 
   const baseline = await trainBaseline(preset, parseConfig({ ...withSynthetic(preset.config(PLACEHOLDER, tiny)), budget: { episodes: 1 } }), opts);
   const b = baseline.metrics as BaselineMetrics;
@@ -70,14 +93,14 @@ export async function runExperiment(name: string, opts: ExperimentOptions): Prom
       const resume = fs.existsSync(path.join(out, 'journal.jsonl'));
       // Wall time over every session of the run: saved after each episode, so a killed session counts too.
       const timing = path.join(out, 'experiment.json');
-      const previous = fs.existsSync(timing) ? (JSON.parse(fs.readFileSync(timing, 'utf8')) as { wallSeconds: number }).wallSeconds : 0;
+      const previous = readSaved<{ wallSeconds: number }>(timing)?.wallSeconds ?? 0;
       const started = Date.now();
       const elapsed = () => previous + (Date.now() - started) / 1000;
       const saveWall = () => writeFileAtomic(timing, JSON.stringify({ wallSeconds: elapsed() }) + '\n');
       const evaluator = makeEvaluator(config, opts);
       try {
         await runSearch(config, {
-          out, resume, workers: opts.workers, evaluator, signal: opts.signal,
+          out, resume, workers: opts.workers, evaluator, signal: opts.signal, log: opts.note,
           onEpisode: (e) => {
             saveWall();
             opts.onEpisode?.(label, e);
@@ -116,7 +139,7 @@ async function retrainFinal(preset: ExperimentPreset, config: SearchConfig, base
   const limit = (dataset['limit'] ?? {}) as Record<string, number>;
   const finalConfig: SearchConfig = { ...config, dataset: { ...dataset, limit: { ...limit, train: trainLimit } }, trainer: { ...config.trainer, epochs } };
   const file = path.join(opts.out, 'final.json');
-  const cache: Record<string, number> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  const cache = readSaved<Record<string, number>>(file) ?? {};
   // The baseline is built without batch norm unless the config sets it (templateOptionsFor): then it is another model.
   const keyOf = (values: unknown, isBaseline = false) =>
     canonicalJson({ values, dataset: finalConfig.dataset, trainer: finalConfig.trainer, templateOptions: config.templateOptions, synthetic: config.synthetic ?? null, ...(isBaseline && config.templateOptions.batchNorm === undefined ? { baseline: true } : {}) });
@@ -161,10 +184,8 @@ async function retrainFinal(preset: ExperimentPreset, config: SearchConfig, base
 async function trainBaseline(preset: ExperimentPreset, config: SearchConfig, opts: ExperimentOptions): Promise<BaselineResult> {
   const file = path.join(opts.out, 'baseline.json');
   const key = canonicalJson({ preset: preset.name, template: config.template, templateOptions: config.templateOptions, dataset: config.dataset, trainer: config.trainer, profiler: config.profiler, synthetic: config.synthetic ?? null, seed: config.seed });
-  if (fs.existsSync(file)) {
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string; baseline: BaselineResult };
-    if (saved.key === key) return saved.baseline;
-  }
+  const saved = readSaved<{ key: string; baseline: BaselineResult }>(file);
+  if (saved?.key === key) return saved.baseline;
   const evaluator = createEvaluator(config, { workers: 1 });
   try {
     const dataset = await evaluator.prepare();

@@ -14,7 +14,7 @@ export interface QueueEvaluatorOptions {
   out: string;
   /** Attempts per evaluation (a worker killed mid-job does not use one up: BullMQ re-queues stalled jobs). Default 2. */
   attempts?: number;
-  /** Notes for a person, e.g. that no worker has taken the first job yet. */
+  /** Notes for a person on what the coordinator waits for: a worker to take the jobs, Redis to come back. */
   log?(line: string): void;
 }
 
@@ -34,6 +34,9 @@ type Connected = { redis: IORedis; queue: Queue<QueueJobData>; events: QueueEven
 const POLL_MS = 5000;
 /** How long the coordinator waits for its BullMQ connections to be ready. */
 const READY_MS = 30_000;
+/** Jobs waiting this long with none taken get a note that no worker takes them, repeated every NOTE_AGAIN_MS. */
+const IDLE_NOTE_MS = 3000;
+const NOTE_AGAIN_MS = 60_000;
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -67,6 +70,10 @@ export class QueueEvaluator implements Evaluator {
   /** Jobs this session added or re-attached to (the others in the run's set are leftovers). */
   private readonly attached = new Set<string>();
   private poll?: NodeJS.Timeout;
+  private watch?: NodeJS.Timeout;
+  /** Since when every pending job has waited with no worker on it, and when that was last said. */
+  private idleSince?: number;
+  private noted = 0;
 
   /** Parses the URL at once, so a bad one fails before the run folder is touched. */
   constructor(private readonly opts: QueueEvaluatorOptions) {
@@ -81,6 +88,15 @@ export class QueueEvaluator implements Evaluator {
   async prepare(): Promise<DatasetInfo> {
     const connection = coordinatorRedis(this.loc);
     const redis = await connectRedis(this.loc, connection);
+    let lost = false;
+    redis.on('reconnecting', () => {
+      if (!lost) this.opts.log?.(`lost the connection to Redis at ${this.loc.display}: waiting for it to come back (the search stops after about a minute without it; --resume continues it)`);
+      lost = true;
+    });
+    redis.on('ready', () => {
+      if (lost) this.opts.log?.(`Redis at ${this.loc.display} is back`);
+      lost = false;
+    });
     this.run = runId(this.opts.out);
     this.base = readJournal(path.join(this.opts.out, 'journal.jsonl')).records.length;
     const { prefix, queue: name } = this.loc;
@@ -105,24 +121,34 @@ export class QueueEvaluator implements Evaluator {
     await this.redisCall(() => withTimeout(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), READY_MS, `no answer from Redis for ${READY_MS / 1000} s`));
     this.poll = setInterval(() => this.waiters.forEach((_w, id) => void this.check(id)), POLL_MS);
     this.poll.unref();
+    this.watch = setInterval(() => void this.noteIdle(), 1000);
+    this.watch.unref();
 
     // Proposals before `base` will not be made again: their leftover jobs can only waste workers.
     await this.removeLeftovers((id) => (proposalOf(id) ?? Infinity) < this.base);
 
     const id = prepareJobId(this.run, this.opts.config);
-    const hint = setTimeout(async () => {
-      if ((await queue.getJobState(id).catch(() => undefined)) === 'waiting') {
-        this.opts.log?.(`waiting for a worker to take jobs from ${this.loc.display} (start one with: marl-hpo worker --queue <url>)`);
-      }
-    }, 3000);
-    try {
-      const job = await this.submit(id, { kind: 'prepare', run: this.run, config: this.opts.config });
-      const { info } = (await this.collect(job)) as PrepareResult;
-      if (!Array.isArray(info?.metrics)) throw new QueueWorkerError(`queue job ${id}: the worker did not say which metrics it produces (an older marl-hpo worker? update the workers)`);
-      return info;
-    } finally {
-      clearTimeout(hint);
+    const job = await this.submit(id, { kind: 'prepare', run: this.run, config: this.opts.config });
+    const { info } = (await this.collect(job)) as PrepareResult;
+    if (!Array.isArray(info?.metrics)) throw new QueueWorkerError(`queue job ${id}: the worker did not say which metrics it produces (an older marl-hpo worker? update the workers)`);
+    return info;
+  }
+
+  /** Says so when every pending job waits and no worker takes any (none started, or all gone). */
+  private async noteIdle(): Promise<void> {
+    const ids = [...this.waiters.keys()];
+    const states = await Promise.all(ids.map((id) => this.conn?.queue.getJobState(id).catch(() => 'unknown')));
+    const waiting = ids.length > 0 && states.every((s) => s === 'waiting' || s === 'prioritized');
+    if (!waiting) {
+      this.idleSince = undefined;
+      return;
     }
+    const now = Date.now();
+    this.idleSince ??= now;
+    if (now - this.idleSince < IDLE_NOTE_MS || now - this.noted < NOTE_AGAIN_MS) return;
+    this.noted = now;
+    const jobs = ids.length === 1 ? '1 job waits' : `${ids.length} jobs wait`;
+    this.opts.log?.(`waiting for a worker: ${jobs} on ${this.loc.display} and none was taken for ${Math.round((now - this.idleSince) / 1000)} s (start one with: marl-hpo worker --queue <url>)`);
   }
 
   async evaluate(job: EvalJob, signal: AbortSignal): Promise<EvalOutcome> {
@@ -138,6 +164,7 @@ export class QueueEvaluator implements Evaluator {
 
   async close(): Promise<void> {
     clearInterval(this.poll);
+    clearInterval(this.watch);
     for (const w of this.waiters.values()) w.reject(new Error('the queue evaluator was closed'));
     const conn = this.conn;
     if (!conn) return;

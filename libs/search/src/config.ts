@@ -134,7 +134,8 @@ export const searchConfigSchema = z
 export type SearchConfigInput = z.input<typeof searchConfigSchema>;
 export type SearchConfig = z.output<typeof searchConfigSchema>;
 
-function pathOf(path: PropertyKey[]): string {
+/** A zod issue path as a field path, e.g. objectives[0].target. */
+export function pathOf(path: PropertyKey[]): string {
   return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
 }
 

@@ -18,8 +18,10 @@ export {
 export { ConfigError, parseConfig, readConfigFile, configJsonSchema, searchConfigSchema, templateOptionsFor, type SearchConfig, type SearchConfigInput } from './config';
 export { readJournal, JournalError, learnedFrom, isFullFidelity, countsAgainstBudget, MAX_STEPS_PER_EVALUATION, type EvaluationRecord, type Fidelity, type JournalRead } from './journal';
 export { paretoFront, qualityOf, type ParetoPoint } from './pareto';
-export { RunDir } from './run-dir';
-export { writeFileAtomic } from './atomic';
+export { RunDir, lockFolder, firstDifference } from './run-dir';
+export { FolderLock, FolderLockedError, LOCK_FILE, type LockHolder } from './lock';
+export { checkStaticFeasibility, NoFeasibleError, INFEASIBLE_LIMIT, INFEASIBLE_PROPOSALS_LIMIT } from './feasibility';
+export { writeFileAtomic, DiskError } from './atomic';
 export { runSearch, type EpisodeEvent, type SearchOptions, type SearchResult } from './search';
 export type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
 export { SyntheticEvaluator, type SyntheticOptions } from './synthetic';

@@ -1,5 +1,8 @@
 import fs from 'node:fs';
+import { z } from 'zod';
 import type { ConfigValues } from '@marl-hpo/arch';
+import { asDiskError, writeAll } from './atomic';
+import { pathOf } from './config';
 import type { Metrics } from './reward';
 
 /** How much training an evaluation got; part of the cache key. */
@@ -78,28 +81,70 @@ export interface JournalRead {
   validBytes: number;
 }
 
+/** What every journal line must hold (unknown fields are kept: later versions may add some). */
+const count = z.number().int().nonnegative();
+/** JSON writes NaN and Infinity as null. */
+const measured = z.record(z.string(), z.number().nullable());
+const recordSchema = z.object({
+  type: z.literal('evaluation'),
+  episode: count,
+  config: z.array(count),
+  values: z.record(z.string(), z.unknown()),
+  fidelity: z.object({ epochs: count, trainFraction: z.number().optional() }),
+  status: z.enum(['ok', 'infeasible', 'failed', 'diverged']),
+  metrics: measured,
+  reward: z.number().nullable(),
+  violations: z.array(z.string()),
+  error: z.string().optional(),
+  skipped: z.boolean().optional(),
+  cachedFrom: count.optional(),
+  baseline: z.boolean().optional(),
+  screen: z.boolean().optional(),
+  promoted: z.boolean().optional(),
+  promotedFrom: count.optional(),
+  observed: z.boolean().optional(),
+  ops: z.array(z.object({ opType: z.string(), ms: z.number(), share: z.number(), nodes: z.number() })).optional(),
+  diverged: z.object({ epoch: count, step: count, loss: z.string() }).optional(),
+  timings: measured,
+  time: z.string(),
+});
+
 /**
  * Reads a journal. A last line without its newline is a crash during append (the write or
  * its fsync did not finish): it is ignored, as Optuna's JournalStorage does. Any other
- * unreadable line is corruption, reported with its line number.
+ * unreadable line is corruption, reported with its line number; so is a record with a bad
+ * field, and an episode number out of sequence (two processes appending to one journal).
  */
 export function readJournal(file: string): JournalRead {
   if (!fs.existsSync(file)) return { records: [], truncatedTail: false, validBytes: 0 };
   const text = fs.readFileSync(file, 'utf8');
   const end = text.lastIndexOf('\n') + 1;
   const records: EvaluationRecord[] = [];
+  const lineOf = new Map<number, number>();
   text
     .slice(0, end)
     .split('\n')
     .forEach((line, i) => {
       if (line.trim() === '') return;
+      const where = `${file}:${i + 1}`;
+      let rec: unknown;
       try {
-        const rec = JSON.parse(line);
-        if (rec?.type !== 'evaluation') throw new Error('not an evaluation record');
-        records.push(rec);
+        rec = JSON.parse(line);
       } catch (e) {
-        throw new JournalError(`${file}:${i + 1}: unreadable journal line (${(e as Error).message})`);
+        throw new JournalError(`${where}: unreadable journal line (${(e as Error).message})`);
       }
+      const r = recordSchema.safeParse(rec);
+      if (!r.success) {
+        const issue = r.error.issues[0];
+        const field = pathOf(issue.path as PropertyKey[]);
+        throw new JournalError(`${where}: bad journal record: ${field ? `${field}: ` : ''}${issue.message}`);
+      }
+      const { episode } = r.data;
+      const first = lineOf.get(episode);
+      if (first !== undefined) throw new JournalError(`${where}: episode ${episode} again (first on line ${first}): two processes wrote this journal at once`);
+      if (episode !== records.length) throw new JournalError(`${where}: episode ${episode} where ${records.length} was expected (the journal holds episodes 0, 1, 2... in order)`);
+      lineOf.set(episode, i + 1);
+      records.push(rec as EvaluationRecord);
     });
   return { records, truncatedTail: end < text.length, validBytes: Buffer.byteLength(text.slice(0, end)) };
 }
@@ -112,19 +157,43 @@ export class JournalError extends Error {
   }
 }
 
-/** Append-only writer: each record is one line, written and fsynced before `append` returns. */
+/**
+ * Append-only writer: each record is one line, written whole and fsynced before `append`
+ * returns. A write that fails part-way (a full disk) is cut back off, so the journal holds
+ * only whole lines (and if even that fails, the half line has no newline: readers skip it).
+ */
 export class JournalWriter {
   private fd: number;
+  private size: number;
 
   /** Opens for append, first cutting a half-written tail so the next line starts clean. */
-  constructor(readonly file: string, validBytes: number) {
-    if (fs.existsSync(file) && fs.statSync(file).size !== validBytes) fs.truncateSync(file, validBytes);
-    this.fd = fs.openSync(file, 'a');
+  constructor(
+    readonly file: string,
+    validBytes: number,
+  ) {
+    try {
+      if (fs.existsSync(file) && fs.statSync(file).size !== validBytes) fs.truncateSync(file, validBytes);
+      this.fd = fs.openSync(file, 'a');
+    } catch (e) {
+      throw asDiskError(e, file);
+    }
+    this.size = validBytes;
   }
 
   append(record: EvaluationRecord): void {
-    fs.writeSync(this.fd, JSON.stringify(record) + '\n');
-    fs.fsyncSync(this.fd);
+    const line = Buffer.from(JSON.stringify(record) + '\n');
+    try {
+      writeAll(this.fd, line);
+      fs.fsyncSync(this.fd);
+    } catch (e) {
+      try {
+        fs.ftruncateSync(this.fd, this.size);
+      } catch {
+        // the line has no newline yet: readJournal ignores it, the next open cuts it
+      }
+      throw asDiskError(e, this.file);
+    }
+    this.size += line.length;
   }
 
   close(): void {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseConfig, readJournal, runSearch, SyntheticEvaluator, type EvaluationRecord, type SearchConfigInput } from './index';
 import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
+import { decodeModel } from '@marl-hpo/onnx';
 
 const mnist: Omit<DatasetInfo, 'metrics'> = { input: [28, 28, 1], classes: 10, task: 'classification' };
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'search-'));
@@ -46,7 +47,8 @@ test('a run writes the journal, agents, results, pareto front and the best model
   const best = JSON.parse(fs.readFileSync(path.join(out, 'best.json'), 'utf8'));
   const feasible = records.filter((r) => r.status === 'ok');
   expect(best.reward).toBe(Math.max(...feasible.map((r) => r.reward)));
-  expect(fs.readFileSync(path.join(out, 'best.onnx'), 'utf8')).toMatch(/^synthetic-onnx /);
+  const model = decodeModel(fs.readFileSync(path.join(out, 'best.onnx')));
+  expect(JSON.parse(model.metadata_props?.find((p) => p.key === 'configuration')?.value ?? '')).toEqual(best.values);
   expect(fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n')).toHaveLength(result.records.length + 1);
   const agents = JSON.parse(fs.readFileSync(path.join(out, 'agents.json'), 'utf8'));
   expect(agents.agent.algorithm).toBe('marl');
@@ -61,11 +63,12 @@ test('a run writes the journal, agents, results, pareto front and the best model
 
 test('hard constraints decided by the cost model skip training', async () => {
   const probe = new Probe();
-  const result = await runSearch(config({ constraints: [{ metric: 'params', max: 50_000 }], budget: { episodes: 10 } }), { out: tmp(), evaluator: probe });
+  const result = await runSearch(config({ constraints: [{ metric: 'params', max: 300_000 }], budget: { episodes: 10 } }), { out: tmp(), evaluator: probe });
   const skipped = result.records.filter((r) => r.status === 'infeasible');
   expect(skipped.length).toBeGreaterThan(0);
-  expect(skipped.every((r) => r.reward === 0 && r.metrics.params! > 50_000 && /params = \d+ > max 50000/.test(r.violations[0]))).toBe(true);
+  expect(skipped.every((r) => r.skipped && r.reward === 0 && r.metrics.params! > 300_000 && /params = \d+ > max 300000/.test(r.violations[0]))).toBe(true);
   expect(probe.jobs).toHaveLength(result.records.length - skipped.length);
+  expect(probe.jobs.length).toBeGreaterThan(0);
 });
 
 test('a configuration evaluated before is not trained again', async () => {
@@ -172,7 +175,7 @@ test('bad run folders and configs are user errors naming the file or field', asy
   const out = tmp();
   await runSearch(config({ budget: { episodes: 1 } }), { out, evaluator: new Probe() });
   await expect(runSearch(config({ budget: { episodes: 1 } }), { out, evaluator: new Probe() })).rejects.toThrow(/already holds a run .* pass --resume/);
-  await expect(runSearch(config({ seed: 4 }), { out, resume: true, evaluator: new Probe() })).rejects.toThrow(/config\.json: --resume needs the same config/);
+  await expect(runSearch(config({ seed: 4 }), { out, resume: true, evaluator: new Probe() })).rejects.toThrow(/config\.json: --resume needs the run's config \(only budget may change\), but seed is 3 in the run and 4 now$/);
   expect(() => parseConfig({ ...baseConfig, objectives: [{ metric: 'accuracy', goal: 'maximize' }] }, 's.json')).toThrow(`s.json: objectives[0].goal: expected 'max' or 'min', got "maximize"`);
   expect(() => parseConfig({ ...baseConfig, objectives: [{ metric: 'latencyMs', target: '1', weight: -1 }] }, 's.json')).toThrow(/^s\.json: objectives\[0\]\.target: expected a number > 0, got "1"/);
   expect(() => parseConfig({ ...baseConfig, constraints: [{ metric: 'params', max: 'big' }] }, 's.json')).toThrow(/^s\.json: constraints\[0\]\.max: expected a finite number, got "big"$/);

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import { canonicalJson, getTemplate, indexesOf, spaceSize, summarize, valuesOf, type ArchitectureIR, type ConfigValues, type SearchSpace, type Template, type TemplateOptions } from '@marl-hpo/arch';
 import { createAgent, type Agent } from '@marl-hpo/agents';
-import { writeFileAtomic } from './atomic';
+import { decodeModel } from '@marl-hpo/onnx';
+import { DiskError, writeFileAtomic } from './atomic';
 import { ConfigError, templateOptionsFor, type SearchConfig } from './config';
 import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
+import { checkStaticFeasibility, hopeless, NoFeasibleError, noFeasibleMessage } from './feasibility';
 import { countsAgainstBudget as costly, isFullFidelity as isFull, JournalWriter, MAX_STEPS_PER_EVALUATION, learnedFrom, readJournal, type EvaluationRecord, type Fidelity } from './journal';
 import { paretoFront, qualityOf } from './pareto';
 import { checkMetricsProduced, computeReward, MIN_REWARD, STATIC_METRICS, violatedConstraints, type Metrics, type RewardSpec } from './reward';
@@ -24,6 +26,8 @@ export interface SearchOptions {
   onEpisode?(event: EpisodeEvent): void;
   /** Called once the agents are rebuilt, before the first new evaluation. */
   onStart?(event: { resumed: number; total: number | undefined; dataset: DatasetInfo }): void;
+  /** Notes for a person about the run folder: a stale lock taken over, leftovers removed, a damaged model. */
+  log?(line: string): void;
 }
 
 export interface EpisodeEvent {
@@ -41,6 +45,8 @@ export interface SearchResult {
   best: EvaluationRecord | undefined;
   stopped: 'budget' | 'time' | 'interrupted';
   dir: string;
+  /** best.onnx, once checked to be the best record's model (undefined: no model to write). */
+  bestOnnx: string | undefined;
 }
 
 /** One evaluation to run: an agent proposal (or the baseline) at one fidelity. */
@@ -80,7 +86,19 @@ const isUserError = (e: unknown) => e instanceof Error && (e as { userError?: un
  */
 export async function runSearch(config: SearchConfig, opts: SearchOptions): Promise<SearchResult> {
   const run = new RunDir(opts.out);
-  run.open(config, opts.resume ?? false);
+  run.open(config, opts.resume ?? false, opts.log);
+  try {
+    return await search(run, config, opts);
+  } catch (e) {
+    if (e instanceof DiskError) throw new DiskError(`${e.message}; what the run wrote is intact: make room, then continue with --resume`, e.code);
+    throw e;
+  } finally {
+    run.close();
+  }
+}
+
+/** The search in a run folder that this process has locked. */
+async function search(run: RunDir, config: SearchConfig, opts: SearchOptions): Promise<SearchResult> {
   const { records } = readJournal(run.journal);
   const dataset = await opts.evaluator.prepare();
   const template = getTemplate(config.template);
@@ -93,6 +111,7 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
   const spec: RewardSpec = { objectives: config.objectives, constraints: config.constraints };
   // A metric nothing produces would make every evaluation infeasible: refuse it before training.
   checkMetricsProduced(spec, [...dataset.metrics, ...STATIC_METRICS]);
+  const witness = checkStaticFeasibility(template, templateOpts, space, spec, template.baseline(templateOpts));
   const full: Fidelity = { epochs: config.trainer.epochs };
   const mf = config.multiFidelity;
   const screenFidelity: Fidelity | undefined = mf && { epochs: mf.screen.epochs, trainFraction: mf.screen.trainFraction };
@@ -112,7 +131,7 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
     .map((r) => ({ config: r.config, values: r.values, fidelity: full, baseline: false, screen: false, promotedFrom: r.episode }));
   for (let i = 0; i < queue.length; i++) agent.propose(); // they were proposed before the restart
   let best = bestOf(records.filter(isFull));
-  restoreBest(run, best);
+  let bestOnnx = restoreBest(run, best, opts.log);
   const journal = new JournalWriter(run.journal, readJournal(run.journal).validBytes);
   let steps = records.filter(learnedFrom).length;
   let episodes = records.filter(costly).length;
@@ -133,7 +152,8 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
   const timeUp = () => config.budget.seconds !== undefined && (Date.now() - started) / 1000 >= config.budget.seconds;
   // Nothing left to learn once every configuration has a result at full fidelity.
   const exhausted = () => [...cache.values()].filter(isFull).length >= spaceSize(space);
-  const budgetLeft = () => !exhausted() && (total === undefined || (episodes + openProposals < total && steps + openProposals < total * MAX_STEPS_PER_EVALUATION));
+  // Constraints that (almost) no configuration meets: stop after a bounded number of tries.
+  const budgetLeft = () => !exhausted() && !hopeless(records) && (total === undefined || (episodes + openProposals < total && steps + openProposals < total * MAX_STEPS_PER_EVALUATION));
   let baselineWanted = config.baseline && !records.some((r) => r.baseline);
 
   const nextProposal = (): Task => {
@@ -193,8 +213,15 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
     }
     if (f.task.promotedFrom !== undefined) record.promotedFrom = f.task.promotedFrom;
     const improves = record.status === 'ok' && isFull(record) && (!best || record.reward > best.reward);
-    if (improves && f.outcome?.onnx) writeFileAtomic(run.modelFile(episode), f.outcome.onnx);
-    journal.append(record);
+    // The model first, so the journal never names a best whose model is not on disk.
+    const model = improves && f.outcome?.onnx ? run.modelFile(episode) : undefined;
+    if (model) writeFileAtomic(model, f.outcome?.onnx as Uint8Array);
+    try {
+      journal.append(record);
+    } catch (e) {
+      if (model) fs.rmSync(model, { force: true });
+      throw e;
+    }
     records.push(record);
     remember(record);
     if (record.promoted) {
@@ -207,7 +234,7 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
     }
     if (improves) {
       best = record;
-      restoreBest(run, best);
+      bestOnnx = restoreBest(run, best, opts.log);
     }
     writeState(run, agent, space, records, template, templateOpts);
     const elapsedSeconds = (Date.now() - started) / 1000;
@@ -231,13 +258,19 @@ export async function runSearch(config: SearchConfig, opts: SearchOptions): Prom
         break;
       }
     }
+  } catch (e) {
+    // A write failed (full disk): stop the evaluations in flight, keep what is written.
+    abort.abort();
+    await Promise.allSettled(inFlight.values());
+    throw e;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     journal.close();
   }
   if (fatal) throw fatal;
   const stopped = opts.signal?.aborted ? 'interrupted' : timeUp() && budgetLeft() ? 'time' : 'budget';
-  return { records, best, stopped, dir: run.dir };
+  if (!best && stopped !== 'interrupted') throw new NoFeasibleError(noFeasibleMessage(records, spec, witness));
+  return { records, best, stopped, dir: run.dir, bestOnnx };
 }
 
 function datasetSpec(config: SearchConfig): string {
@@ -279,12 +312,43 @@ function toRecord(episode: number, f: Finished, spec: RewardSpec, cached: Evalua
   return { ...base, status: r.feasible ? 'ok' : 'infeasible', metrics, reward: r.reward, violations: r.feasible ? [] : [r.reason ?? 'infeasible'], ...(ops ? { ops } : {}), timings };
 }
 
-/** best.onnx and best.json follow the journal's best (restored from models/ after a crash). */
-function restoreBest(run: RunDir, best: EvaluationRecord | undefined): void {
-  if (!best) return;
-  const model = run.modelFile(best.episode);
-  if (fs.existsSync(model)) writeFileAtomic(run.bestOnnx, fs.readFileSync(model));
-  run.writeJson(run.bestJson, { ...best, onnx: fs.existsSync(model) ? 'best.onnx' : undefined, quality: qualityOf(best) });
+/**
+ * best.onnx and best.json follow the journal's best. best.onnx is written from
+ * models/<episode>.onnx (or kept, if it already is that model) only once the bytes decode as
+ * ONNX and are that evaluation's model (its size and configuration); otherwise no best.onnx
+ * is better than a wrong one. Returns best.onnx's path when it holds the best model.
+ */
+function restoreBest(run: RunDir, best: EvaluationRecord | undefined, log?: (line: string) => void): string | undefined {
+  if (!best) return undefined;
+  const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file) : undefined);
+  const model = read(run.modelFile(best.episode));
+  const current = read(run.bestOnnx);
+  const problem = model && modelProblem(model, best);
+  const source = model && !problem ? model : current && !modelProblem(current, best) ? current : undefined;
+  if (source && source !== current && !current?.equals(source)) writeFileAtomic(run.bestOnnx, source);
+  if (!source && current) fs.rmSync(run.bestOnnx);
+  if (!source && (model || current)) log?.(`${model ? run.modelFile(best.episode) : run.bestOnnx}: ${problem ?? modelProblem(current as Buffer, best)}: best.onnx (episode ${best.episode}) not written`);
+  run.writeJson(run.bestJson, { ...best, onnx: source ? 'best.onnx' : undefined, quality: qualityOf(best) });
+  return source ? run.bestOnnx : undefined;
+}
+
+/** Why `bytes` are not the model of `record` (undefined: they are). */
+function modelProblem(bytes: Uint8Array, record: EvaluationRecord): string | undefined {
+  let configuration: string | undefined;
+  try {
+    configuration = decodeModel(bytes).metadata_props?.find((p) => p.key === 'configuration')?.value;
+  } catch (e) {
+    return `not a whole ONNX model (${(e as Error).message})`;
+  }
+  const size = record.metrics.onnxBytes;
+  if (size !== undefined && size !== bytes.length) return `${bytes.length} bytes where the journal says ${size}`;
+  if (configuration === undefined) return undefined;
+  try {
+    if (canonicalJson(JSON.parse(configuration)) === canonicalJson(record.values)) return undefined;
+  } catch {
+    // unreadable metadata: not ours
+  }
+  return 'the model of another configuration';
 }
 
 function writeState(run: RunDir, agent: Agent, space: SearchSpace, records: EvaluationRecord[], template: Template, opts: TemplateOptions): void {

@@ -1,4 +1,5 @@
-import { canonicalJson, summarize } from '@marl-hpo/arch';
+import { canonicalJson, summarize, type ArchitectureIR, type ConfigValues } from '@marl-hpo/arch';
+import { BATCH_DIM, DataType, encodeModel, INPUT_NAME, IR_VERSION, OPSET_VERSION, OUTPUT_NAME } from '@marl-hpo/onnx';
 import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
 
 export interface SyntheticOptions {
@@ -65,14 +66,35 @@ export class SyntheticEvaluator implements Evaluator {
     const { macs } = summarize(job.ir);
     const quality = 0.5 + 0.45 * (1 - Math.exp(-macs / 2e7)) + 0.02 * (h - 0.5) - 0.01 * (job.fidelity.epochs === 1 ? 1 : 0);
     const metrics = this.info.task === 'segmentation' ? { mIoU: quality, loss: 1 - quality } : { accuracy: quality, loss: 1 - quality };
+    const onnx = syntheticModel(job.ir, job.values);
     return {
-      metrics: { ...metrics, latencyMs: 0.05 + macs / 5e8 + 0.01 * h, trainSeconds: (macs / 1e8) * job.fidelity.epochs * (job.fidelity.trainFraction ?? 1), onnxBytes: 1000 + key.length },
-      onnx: new TextEncoder().encode(`synthetic-onnx ${key}`),
+      metrics: { ...metrics, latencyMs: 0.05 + macs / 5e8 + 0.01 * h, trainSeconds: (macs / 1e8) * job.fidelity.epochs * (job.fidelity.trainFraction ?? 1), onnxBytes: onnx.length },
+      onnx,
       timings: { train: 0, export: 0, profile: 0 },
     };
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * A whole ONNX model that stands in for the trained one: an Identity graph (no weights) whose
+ * metadata names the template and configuration, as an exported model's does.
+ */
+function syntheticModel(ir: ArchitectureIR, values: ConfigValues): Uint8Array {
+  const [h, w, c] = ir.input;
+  const tensor = (name: string) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_param: BATCH_DIM }, ...[c, h, w].map((d) => ({ dim_value: BigInt(d) }))] } } } });
+  return encodeModel({
+    ir_version: BigInt(IR_VERSION),
+    opset_import: [{ domain: '', version: BigInt(OPSET_VERSION) }],
+    producer_name: 'marl-hpo synthetic',
+    graph: { name: 'synthetic', node: [{ input: [INPUT_NAME], output: [OUTPUT_NAME], name: 'identity', op_type: 'Identity' }], input: [tensor(INPUT_NAME)], output: [tensor(OUTPUT_NAME)] },
+    metadata_props: [
+      { key: 'template', value: ir.template },
+      { key: 'configuration', value: JSON.stringify(values) },
+      { key: 'synthetic', value: 'true' },
+    ],
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -4,7 +4,7 @@ import { intFlag, UsageError, type Command } from '../cli';
 
 export const experiment: Command = {
   path: ['experiment'],
-  usage: `experiment <${experimentPresets.map((p) => p.name).join('|')}> [--budget N] [--seeds N] [--algorithms marl,random,...] [--multi-fidelity] [--no-final] [--tiny] [--workers N] [--out dir] [--json]`,
+  usage: `experiment <${experimentPresets.map((p) => p.name).join('|')}> [--budget N] [--seeds N] [--algorithms marl,random,...] [--multi-fidelity] [--no-final] [--tiny] [--workers N] [--out dir] [--json | --quiet]`,
   summary: "Reproduce the method's headline: baseline vs marl and the baselines, same budget and seeds; writes results.md",
   options: {
     budget: { type: 'string' },
@@ -16,10 +16,13 @@ export const experiment: Command = {
     workers: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
+    quiet: { type: 'boolean' },
   },
   async run({ positionals, values }, io) {
     if (positionals.length !== 1) throw new UsageError(`expected one experiment name (usage: marl-hpo ${experiment.usage})`);
     const name = positionals[0];
+    // One plain line per evaluation on stderr (terminal or log file); silent with --json or --quiet.
+    const progress = !values['json'] && !values['quiet'];
     const ac = new AbortController();
     const onSigint = () => (ac.signal.aborted ? process.exit(130) : ac.abort());
     process.on('SIGINT', onSigint);
@@ -35,8 +38,9 @@ export const experiment: Command = {
         workers: intFlag(values, 'workers', 1, 1),
         workerScript: path.join(__dirname, 'eval.worker.js'),
         signal: ac.signal,
-        log: (line) => io.isTTY && !values['json'] && io.err(line),
-        onEpisode: (run, e) => io.isTTY && !values['json'] && io.err(`${run}: episode ${e.done}/${e.total ?? '?'} reward ${e.record.reward.toFixed(4)} best ${e.best?.reward.toFixed(4) ?? '-'}`),
+        log: (line) => progress && io.err(line),
+        note: (line) => io.err(`marl-hpo: ${line}`),
+        onEpisode: (run, e) => progress && io.err(`${run}: episode ${e.done}/${e.total ?? '?'} reward ${e.record.reward.toFixed(4)} best ${e.best?.reward.toFixed(4) ?? '-'}`),
       });
       if (values['json']) io.out(JSON.stringify(summary));
       else io.out(summary.markdown);

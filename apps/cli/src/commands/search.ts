@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { QueueEvaluator, queueConnectionFromEnv } from '@marl-hpo/queue';
-import { createEvaluator, readConfigFile, runSearch, type EpisodeEvent, type EvaluationRecord } from '@marl-hpo/search';
+import { createEvaluator, readConfigFile, runSearch, type EpisodeEvent, type EvaluationRecord, type SearchResult } from '@marl-hpo/search';
 import { intFlag, UsageError, type Command, type Io } from '../cli';
 
 const fmt = (v: number | undefined, digits = 4) => (v === undefined ? '-' : Number(v.toPrecision(digits)).toString());
@@ -35,7 +35,7 @@ function progressLine(e: EpisodeEvent): string {
   return `evaluation ${e.done}/${e.total ?? '?'}  #${r.episode}  reward ${fmt(r.reward)}  ${best}  ${what}${cached}  ETA ${duration(e.etaSeconds)}`;
 }
 
-function summary(best: EvaluationRecord | undefined, records: EvaluationRecord[], dir: string): string {
+function summary({ best, records, dir, bestOnnx }: SearchResult): string {
   if (!best) return `no feasible configuration yet (${records.length} episodes); journal: ${path.join(dir, 'journal.jsonl')}`;
   const baseline = records.find((r) => r.baseline && r.status === 'ok');
   const lines = [
@@ -46,15 +46,16 @@ function summary(best: EvaluationRecord | undefined, records: EvaluationRecord[]
     const ratio = (a?: number, b?: number) => (a && b ? `${fmt(a / b, 3)}x` : '-');
     lines.push(`vs baseline: ${ratio(baseline.metrics.params, best.metrics.params)} smaller, ${ratio(baseline.metrics.latencyMs, best.metrics.latencyMs)} faster`);
   }
-  lines.push(`wrote ${path.join(dir, 'best.onnx')} (and best.json, journal.jsonl, results.csv, pareto.json, agents.json)`);
+  if (bestOnnx) lines.push(`wrote ${bestOnnx} (and best.json, journal.jsonl, results.csv, pareto.json, agents.json)`);
+  else lines.push(`wrote ${path.join(dir, 'best.json')} (no best.onnx: see above), journal.jsonl, results.csv, pareto.json, agents.json`);
   return lines.join('\n');
 }
 
 export const search: Command = {
   path: ['search'],
-  usage: 'search --config <search.json> [--out runs/<name>] [--resume] [--workers N | --queue redis://host:6379/0 [--in-flight K]] [--json]',
+  usage: 'search --config <search.json> [--out runs/<name>] [--resume] [--workers N | --queue redis://host:6379/0 [--in-flight K]] [--json | --quiet]',
   summary: 'Run a hyperparameter search: train, export ONNX and profile each configuration the agents propose',
-  options: { config: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, workers: { type: 'string' }, queue: { type: 'string' }, 'in-flight': { type: 'string' }, json: { type: 'boolean' } },
+  options: { config: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, workers: { type: 'string' }, queue: { type: 'string' }, 'in-flight': { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
   async run({ values }, io: Io) {
     if (typeof values['config'] !== 'string') throw new UsageError(`--config <search.json> is required (usage: marl-hpo ${search.usage})`);
     const configFile = values['config'];
@@ -66,9 +67,13 @@ export const search: Command = {
     const workers = queue ? intFlag(values, 'in-flight', 1, 1) : intFlag(values, 'workers', 1, 1);
     const out = typeof values['out'] === 'string' ? values['out'] : path.join('runs', config.name ?? path.basename(configFile).replace(/\.jsonc?$/, ''));
     const json = values['json'] === true;
+    // Progress: one plain line per evaluation on stderr (a terminal or a log file alike); --json streams it on stdout instead.
+    const progress = !json && values['quiet'] !== true;
     const printProgress = progressPrinter(io);
+    // Notes on what the search waits for or found in its run folder: always, on stderr.
+    const note = (line: string) => io.err(`marl-hpo: ${line}`);
     const evaluator = queue
-      ? new QueueEvaluator({ connection: queueConnectionFromEnv(queue), config, out, log: (l) => !json && io.isTTY && io.err(l) })
+      ? new QueueEvaluator({ connection: queueConnectionFromEnv(queue), config, out, log: note })
       : createEvaluator(config, { workers, script: path.join(__dirname, 'eval.worker.js') });
 
     const ac = new AbortController();
@@ -85,16 +90,17 @@ export const search: Command = {
         workers,
         evaluator,
         signal: ac.signal,
+        log: note,
         onStart: ({ resumed, total, dataset }) => {
-          if (!json && io.isTTY) io.err(`${config.algorithm} search on ${config.template}, input ${dataset.input.join('x')}, ${dataset.classes} classes: ${total ?? '?'} episodes${resumed ? `, resuming after ${resumed}` : ''} -> ${out}`);
+          if (progress) io.err(`${config.algorithm} search on ${config.template}, input ${dataset.input.join('x')}, ${dataset.classes} classes: ${total ?? '?'} episodes${resumed ? `, resuming after ${resumed}` : ''} -> ${out}`);
         },
         onEpisode: (e) => {
           if (json) io.out(JSON.stringify({ type: 'episode', episode: e.record.episode, done: e.done, total: e.total, status: e.record.status, reward: e.record.reward, bestReward: e.best?.reward, bestEpisode: e.best?.episode, metrics: e.record.metrics, values: e.record.values, cachedFrom: e.record.cachedFrom, error: e.record.error, elapsedSeconds: e.elapsedSeconds, etaSeconds: e.etaSeconds }));
-          else if (io.isTTY) printProgress(e);
+          else if (progress) printProgress(e);
         },
       });
       if (json) io.out(JSON.stringify({ type: 'done', stopped: result.stopped, episodes: result.records.length, dir: result.dir, best: result.best ?? null }));
-      else io.out(summary(result.best, result.records, result.dir));
+      else io.out(summary(result));
       if (result.stopped === 'interrupted') {
         io.err(`marl-hpo: interrupted after ${result.records.length} episodes; continue with --resume --out ${out}`);
         return 130;

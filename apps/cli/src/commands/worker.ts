@@ -13,17 +13,19 @@ function line(e: QueueWorkerEvent): string {
 
 export const worker: Command = {
   path: ['worker'],
-  usage: 'worker --queue redis://host:6379/0 [--concurrency N] [--lock-seconds S] [--json]',
+  usage: 'worker --queue redis://host:6379/0 [--concurrency N] [--lock-seconds S] [--json | --quiet]',
   summary: 'Evaluate configurations for coordinators (search --queue) on this machine: train, export ONNX, profile',
-  options: { queue: { type: 'string' }, concurrency: { type: 'string' }, 'lock-seconds': { type: 'string' }, json: { type: 'boolean' } },
+  options: { queue: { type: 'string' }, concurrency: { type: 'string' }, 'lock-seconds': { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
   async run({ values }, io: Io) {
     if (typeof values['queue'] !== 'string') throw new UsageError(`--queue <redis-url> is required (usage: marl-hpo ${worker.usage})`);
     const concurrency = intFlag(values, 'concurrency', 1, 1);
     const lockSeconds = intFlag(values, 'lock-seconds', 30, 1);
     const json = values['json'] === true;
+    // One plain line per job event on stderr (terminal or log file); JSON lines on stdout with --json.
+    const progress = !json && values['quiet'] !== true;
     const say = (e: QueueWorkerEvent | { type: 'ready' | 'stopped'; worker: string }) => {
       if (json) io.out(JSON.stringify(e));
-      else if (io.isTTY) io.err('job' in e || e.type === 'error' ? line(e as QueueWorkerEvent) : `worker ${(e as { worker: string }).worker}: ${e.type}`);
+      else if (progress || e.type === 'error') io.err('job' in e || e.type === 'error' ? line(e as QueueWorkerEvent) : `worker ${(e as { worker: string }).worker}: ${e.type}`);
     };
     const w = await startQueueWorker({
       connection: queueConnectionFromEnv(values['queue']),
@@ -44,7 +46,7 @@ export const worker: Command = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-    if (!json && io.isTTY) io.err('marl-hpo: finishing the running jobs (Ctrl-C again to quit now)');
+    if (progress) io.err('marl-hpo: finishing the running jobs (Ctrl-C again to quit now)');
     await w.close();
     say({ type: 'stopped', worker: w.name });
   },
