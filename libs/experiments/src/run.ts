@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { canonicalJson, getTemplate, summarize } from '@marl-hpo/arch';
-import { ConfigError, createEvaluator, type EpisodeEvent, type Evaluator, lockFolder, parseConfig, qualityOf, readJournal, runSearch, type SearchConfig, type Metrics, type SearchConfigInput, templateOptionsFor, writeFileAtomic } from '@marl-hpo/search';
+import { ConfigError, createEvaluator, type EpisodeEvent, type Evaluator, lockFolder, NoFeasibleError, parseConfig, qualityOf, readJournal, runSearch, type SearchConfig, type Metrics, type SearchConfigInput, templateOptionsFor, writeFileAtomic } from '@marl-hpo/search';
 import { presets, type BaselineMetrics, type ExperimentPreset } from './presets';
 import type { BaselineResult, FinalScores } from './types';
 import { bestOf, summarizeExperiment, type ExperimentSummary, type RunSummary } from './summary';
@@ -106,6 +106,10 @@ async function experiment(preset: ExperimentPreset, opts: ExperimentOptions): Pr
             opts.onEpisode?.(label, e);
           },
         });
+      } catch (e) {
+        // A search that found nothing feasible is a result of the experiment (its row says so), not its end.
+        if (!(e instanceof NoFeasibleError)) throw e;
+        opts.note?.(`${label}: ${e.message}`);
       } finally {
         await evaluator.close();
       }

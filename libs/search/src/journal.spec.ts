@@ -31,7 +31,7 @@ test('an episode out of sequence is refused with its line', () => {
 
 test.each([
   ['a reward that is not a number', { reward: 'high' }, /:2: bad journal record: reward: Invalid input: expected number, received string$/],
-  ['an unknown status', { status: 'done' }, /:2: bad journal record: status: Invalid option: expected one of "ok"\|"infeasible"\|"failed"$/],
+  ['an unknown status', { status: 'done' }, /:2: bad journal record: status: Invalid option: expected one of "ok"\|"infeasible"\|"failed"\|"diverged"$/],
   ['a missing configuration', { config: undefined }, /:2: bad journal record: config: Invalid input: expected array, received undefined$/],
   ['a bad metric', { metrics: { accuracy: '0.9' } }, /:2: bad journal record: metrics\.accuracy: Invalid input: expected number, received string$/],
   ['a negative episode', { episode: -1 }, /:2: bad journal record: episode: Too small: expected number to be >=0$/],
