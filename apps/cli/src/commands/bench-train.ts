@@ -5,7 +5,7 @@ import { intFlag, UsageError, type Command } from '../cli';
 export const benchTrain: Command = {
   path: ['bench', 'train'],
   usage:
-    'bench train [--arch small|vgg] [--samples 2048] [--batch 64] [--epochs 2] [--threads 1] [--backend auto|wasm|tensorflow|cpu] [--data <spec> [--train-limit N] [--lr 0.001] [--normalize MEAN,STD] [--seed 0]] [--profile [--steps 10]] [--json]',
+    'bench train [--arch small|vgg] [--samples 2048] [--batch 64] [--epochs 2] [--threads 1] [--backend auto|wasm|tensorflow|cpu] [--data <spec> [--train-limit N] [--val-fraction 0.1] [--lr 0.001] [--normalize MEAN,STD] [--seed 0]] [--profile [--steps 10]] [--json]',
   summary:
     'Training throughput (samples/s) of the benchmark CNNs of ../shared/bench/torch_reference.py on random data; with --data (e.g. idx:/usr/share/datasets/fashion-mnist), trains on it and reports test accuracy; with --profile, where the time of one training step goes (per kernel and phase)',
   options: {
@@ -17,6 +17,7 @@ export const benchTrain: Command = {
     backend: { type: 'string' },
     data: { type: 'string' },
     'train-limit': { type: 'string' },
+    'val-fraction': { type: 'string' },
     lr: { type: 'string' },
     normalize: { type: 'string' },
     seed: { type: 'string' },
@@ -54,7 +55,10 @@ export const benchTrain: Command = {
         if (!Number.isFinite(mean) || !(std > 0)) throw new UsageError(`--normalize: expected MEAN,STD in [0, 1] units, e.g. 0.286,0.353, got '${String(values['normalize'])}'`);
         normalize = { mean: [mean], std: [std] };
       }
-      const data = await loadDataset(String(values['data']), { seed, normalize, limit: trainLimit ? { train: trainLimit } : undefined });
+      const valFraction = values['val-fraction'] === undefined ? undefined : Number(values['val-fraction']);
+      if (valFraction !== undefined && !(valFraction >= 0 && valFraction < 1)) throw new UsageError(`--val-fraction: expected a number in [0, 1), got '${String(values['val-fraction'])}'`);
+      // --val-fraction 0: train on every training image; the epoch lines then show the test split.
+      const data = await loadDataset(String(values['data']), { seed, normalize, valFraction, limit: trainLimit ? { train: trainLimit } : undefined });
       const r = await benchAccuracy({ ...common, data, seed, learningRate, progress: io.isTTY && !json ? { write: (t: string) => io.err(t.trimEnd()) } : undefined });
       if (json) {
         io.out(JSON.stringify(r));
