@@ -11,6 +11,7 @@
 import { backend_util, BatchMatMul, Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type Conv2DBackpropFilterInputs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { simdFor, type Simd } from './simd';
+import { winogradFilterGrad, winogradFits } from './winograd';
 import { addFree, alloc, call, conv, f32, free, reshape, transpose, transpose2d, unview, view } from './wasm';
 
 /** Filter elements per chunk (dy^T block); keeps the C++ filter transpose in cache. */
@@ -55,6 +56,11 @@ export function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs;
     right = Math.max(right, 0);
   }
   const simd = co % 4 === 0 ? simdFor(backend) : undefined;
+  if (simd && winogradFits(kh, kw, [sh, sw], ci, co, oh, ow)) {
+    const out = winogradFilterGrad(backend, simd, src, dy, top, left);
+    if (src !== x) free(backend, src);
+    return out;
+  }
   if (simd) {
     const out = viaSimd(backend, simd, src, dy, [kh, kw], [sh, sw], [top, left]);
     if (src !== x) free(backend, src);

@@ -54,6 +54,7 @@ export const fge = simd(0x46);
 export const and = simd(0x4e);
 export const fmax = simd(0xe9);
 export const fsub = simd(0xe5);
+export const fneg = simd(0xe1);
 export const fdiv = simd(0xe7);
 export const fsqrt = simd(0xe3);
 export const fsplat = simd(0x13);
@@ -118,6 +119,22 @@ export const instantiate = (module: object, memory: object): unknown => new WebA
 
 /** f32x4.relaxed_madd(a, b, c) = a * b + c (fused or not, as the CPU does it). */
 export const fmadd = simd(0x105);
+
+/** acc += x * w (v128 locals), fused when `fma` (relaxed SIMD). */
+export const mac = (fma: boolean, acc: number, x: number, w: number): Code =>
+  fma ? [...get(x), ...get(w), ...get(acc), ...fmadd, ...set(acc)] : [...get(acc), ...get(x), ...get(w), ...fmul, ...fadd, ...set(acc)];
+
+/** Locals of a function, allocated by name after its params. */
+export function locals(params: number) {
+  const i32s: string[] = [];
+  const v128s: string[] = [];
+  return {
+    i32: (name: string) => params + (i32s.push(name) - 1),
+    /** v128 locals come after every i32 one: call only once all i32 locals exist. */
+    v128: (name: string) => params + i32s.length + (v128s.push(name) - 1),
+    counts: () => ({ i32: i32s.length, v128: v128s.length }),
+  };
+}
 
 /** WebAssembly features this V8 accepts (relaxed SIMD needs --experimental-wasm-relaxed-simd in Node 20). */
 export function wasmFeatures(): { simd128: boolean; relaxedSimd: boolean } {

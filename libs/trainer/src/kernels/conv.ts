@@ -8,6 +8,7 @@ import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { Simd } from './simd';
 import { alloc, f32, heapF32 } from './wasm';
+import { winogradConv, winogradFits } from './winograd';
 
 export interface ConvGeometry {
   /** Output [n, oh, ow, co]. */
@@ -83,6 +84,7 @@ export function simdConv(backend: BackendWasm, simd: Simd, x: TensorInfo, filter
   const [kh, kw, , co] = filter.shape;
   const [, oh, ow] = g.outShape;
   if (kh * kw === 1 && g.strides[0] === 1 && g.strides[1] === 1 && g.top === 0 && g.left === 0) return viaIm2col(backend, simd, x, filter, bias, g, relu, x);
+  if (winogradFits(kh, kw, g.strides, ci, co, oh, ow)) return winogradConv(backend, simd, x, filter, bias, g, relu);
   if (ow < IM2COL_BELOW_WIDTH && n * oh * ow * kh * kw * ci <= IM2COL_MAX_ELEMENTS) return viaIm2col(backend, simd, x, filter, bias, g, relu);
   const [sh, sw] = g.strides;
   const { top, left } = g;

@@ -6,6 +6,7 @@ import { initBackend } from '../backend';
 import { rng } from '../rng';
 import { setConvBlockBytes } from './conv';
 import { setFilterChunkElements } from './Conv2DBackpropFilter';
+import { setWinogradBlocks } from './winograd';
 
 type Input = { shape: number[]; data: Float32Array };
 
@@ -252,6 +253,34 @@ describe('Conv2D and FusedConv2D (SIMD rows when channels are a multiple of 4)',
     expect(compare('Conv2D', { x, filter }, attrs)).toBeLessThan(1e-4);
     const bias = random(r, [c.co]);
     for (const activation of ['relu', 'linear']) expect(compare('FusedConv2D', { x, filter, bias }, { ...attrs, activation })).toBeLessThan(1e-4);
+  });
+});
+
+describe('3x3 stride-1 convolutions by Winograd (forward, input and weight gradients)', () => {
+  const r = rng(21);
+  // Even and odd sizes (padded tiles), same / valid / explicit padding, 8-channel blocks and a 4-channel tail, a block of 2 tile rows.
+  const cases: ConvCase[] = [
+    { n: 2, h: 8, w: 8, ci: 8, co: 8, k: 3, s: 1, pad: 'same' },
+    { n: 1, h: 7, w: 9, ci: 12, co: 20, k: 3, s: 1, pad: 'same' },
+    { n: 3, h: 10, w: 6, ci: 8, co: 12, k: 3, s: 1, pad: 'valid' },
+    { n: 1, h: 9, w: 11, ci: 16, co: 8, k: 3, s: 1, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+    { n: 3, h: 14, w: 12, ci: 16, co: 8, k: 3, s: 1, pad: 'same' },
+  ];
+  afterEach(() => setWinogradBlocks());
+  it.each(cases.map((c, i) => [`${describeCase(c)}${i === 4 ? ', blocks of 2 tile rows and 2 images' : ''}`, c, i === 4] as const))('%s', (_name, c, blocked) => {
+    // 2 tile rows of 6 tiles, 24 channels: 64 * 24 * 12 bytes.
+    if (blocked) setWinogradBlocks(64 * 24 * 12, 2);
+    const oh = outSize(c.h, c.k, c.s, c.pad, 1);
+    const ow = outSize(c.w, c.k, c.s, c.pad, 2);
+    const x = random(r, [c.n, c.h, c.w, c.ci]);
+    const filter = random(r, [3, 3, c.ci, c.co]);
+    const dy = random(r, [c.n, oh, ow, c.co]);
+    const attrs = { strides: [1, 1], pad: c.pad, dataFormat: 'NHWC', dilations: [1, 1] };
+    expect(compare('Conv2D', { x, filter }, attrs)).toBeLessThan(1e-4);
+    const bias = random(r, [c.co]);
+    for (const activation of ['relu', 'linear']) expect(compare('FusedConv2D', { x, filter, bias }, { ...attrs, activation })).toBeLessThan(1e-4);
+    expect(compare('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: filter.shape })).toBeLessThan(1e-4);
+    if (c.pad === 'same') expect(compare('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: x.shape })).toBeLessThan(1e-4);
   });
 });
 

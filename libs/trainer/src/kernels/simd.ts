@@ -5,7 +5,8 @@
  * the 2x2 max-pool gradient, and column sums. Pointers are byte offsets into that memory.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { add, and, assemble, compileModule, F32, fadd, fdiv, fgt, fge, fmadd, fmax, fmul, fsplat, fsqrt, fsub, get, I32, i32, ifElse, inc, instantiate, leS, load, ltS, mul, relaxedSimd, set, shl, splat32, store, sub, whileLoop, zeroVec, type Code, type Fn } from './asm';
+import { add, and, F32, fadd, fdiv, fgt, fge, fmax, fmul, locals, mac, fsplat, fsqrt, fsub, get, I32, i32, ifElse, inc, leS, load, ltS, mul, relaxedSimd, set, shl, splat32, store, sub, whileLoop, zeroVec, type Code, type Fn } from './asm';
+import { kernelsFor } from './jit';
 
 /**
  * dwRows(x, dy, acc, count, ci, co, xStep, dyStep, rows, xRowStep, dyRowStep, images, xImgStep, dyImgStep):
@@ -14,7 +15,7 @@ import { add, and, assemble, compileModule, F32, fadd, fdiv, fgt, fge, fmadd, fm
  * multiple of 4; counts >= 1. Tiles of 4 (or 1) input x 8 (or 4) output channels, summed in
  * registers over all those pixels (acc is read and written once per tile).
  */
-function dwRows(): Fn {
+function dwRows(fma: boolean): Fn {
   const [x, dy, acc, count, ci, co, xStep, dyStep, rows, xRowStep, dyRowStep, images, xImgStep, dyImgStep] = Array.from({ length: 14 }, (_, k) => k);
   const [cb, rb, px, pd, n, pa, co4, row, xr, dr, img, xi, di] = Array.from({ length: 13 }, (_, k) => 14 + k);
   const a = (k: number) => 27 + k; // 8 accumulators
@@ -34,7 +35,7 @@ function dwRows(): Fn {
     for (let v = 0; v < vecs; v++) step.push(...get(pd), ...load(16 * v), ...set(d(v)));
     for (let r = 0; r < tileRows; r++) {
       step.push(...get(px), ...splat32(4 * r), ...set(xs));
-      for (let v = 0; v < vecs; v++) step.push(...get(a(r * 2 + v)), ...get(xs), ...get(d(v)), ...fmul, ...fadd, ...set(a(r * 2 + v)));
+      for (let v = 0; v < vecs; v++) step.push(...mac(fma, a(r * 2 + v), xs, d(v)));
     }
     step.push(...inc(px, get(xStep)), ...inc(pd, get(dyStep)), ...get(n), ...i32(1), ...sub, ...set(n));
     return [
@@ -214,18 +215,6 @@ function adam(): Fn {
 }
 
 
-/** Locals of a function, allocated by name after its params. */
-function locals(params: number) {
-  const i32s: string[] = [];
-  const v128s: string[] = [];
-  return {
-    i32: (name: string) => params + (i32s.push(name) - 1),
-    /** v128 locals come after every i32 one: call only once all i32 locals exist. */
-    v128: (name: string) => params + i32s.length + (v128s.push(name) - 1),
-    counts: () => ({ i32: i32s.length, v128: v128s.length }),
-  };
-}
-
 /**
  * convPacked(x, rowBytes, xStep, wp, tap0, wRow, blockTaps, bias, y, count, n, ni, rows, xRowStep, yRowStep, coBytes, cStart, cEnd):
  * rows of `count` output pixels of a convolution (or a matrix product: one tap row, one pixel per
@@ -248,14 +237,13 @@ function convPacked(relu: boolean, fma: boolean): Fn {
   const acc = Array.from({ length: 8 }, (_, k) => L.v128(`acc${k}`));
   const wv = [L.v128('w0'), L.v128('w1')];
   const [xs, b0, b1, zero] = ['xs', 'b0', 'b1', 'zero'].map(L.v128);
-  const mac = (a: number, w: number): Code => (fma ? [...get(xs), ...get(w), ...get(a), ...fmadd, ...set(a)] : [...get(a), ...get(xs), ...get(w), ...fmul, ...fadd, ...set(a)]);
   /** One tap for `pixels` pixels and `vecs` vectors of 4 channels, then the pointers move on. */
   const tap = (pixels: number, vecs: number): Code => {
     const code: Code = [];
     for (let v = 0; v < vecs; v++) code.push(...get(pw), ...load(16 * v), ...set(wv[v]));
     for (let p = 0; p < pixels; p++) {
       code.push(...get(px[p]), ...splat32(), ...set(xs));
-      for (let v = 0; v < vecs; v++) code.push(...mac(acc[2 * p + v], wv[v]));
+      for (let v = 0; v < vecs; v++) code.push(...mac(fma, acc[2 * p + v], xs, wv[v]));
     }
     for (let p = 0; p < pixels; p++) code.push(...inc(px[p], i32(4)));
     return [...code, ...inc(pw, i32(16 * vecs)), ...inc(t, i32(1))];
@@ -332,31 +320,10 @@ export interface Simd {
   colSum(src: number, rows: number, cols: number, out: number): void;
 }
 
-const compiled = new Map<boolean, object>();
-const instances = new WeakMap<object, Map<boolean, Simd>>();
-
 /**
  * The SIMD kernels bound to this backend's memory (undefined where WebAssembly SIMD is missing).
  * `fma` (default: when relaxed SIMD is available): multiply-adds fused.
  */
 export function simdFor(backend: BackendWasm, fma = relaxedSimd()): Simd | undefined {
-  const memory = (backend.wasm as unknown as { asm?: { memory?: object } }).asm?.memory;
-  if (!memory) return undefined;
-  const forMemory = instances.get(memory) ?? new Map<boolean, Simd>();
-  instances.set(memory, forMemory);
-  let s = forMemory.get(fma);
-  if (!s) {
-    let module = compiled.get(fma);
-    if (!module) {
-      try {
-        module = compileModule(assemble([dwRows(), maxPoolGradRow(), colSum(), convPacked(false, fma), convPacked(true, fma), reluBackprop(), adam()]));
-      } catch {
-        return undefined;
-      }
-      compiled.set(fma, module);
-    }
-    s = instantiate(module, memory) as Simd;
-    forMemory.set(fma, s);
-  }
-  return s;
+  return kernelsFor<Simd>(backend, `simd/fma=${fma}`, () => [dwRows(fma), maxPoolGradRow(), colSum(), convPacked(false, fma), convPacked(true, fma), reluBackprop(), adam()]);
 }
