@@ -351,11 +351,19 @@ function screenedRepeat(agent: Agent, env: RepeatEnv): RepeatRun {
   const events: TraceEvent[] = [];
   const screened = new Set<string>();
   const evaluated = new Set<string>();
+  // Screening rewards so far, sorted (free repeats make many: the rank is a binary search).
   const screenRewards: number[] = [];
   const promote = (reward: number): boolean => {
-    screenRewards.push(reward);
+    let lo = 0;
+    let hi = screenRewards.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (screenRewards[mid] <= reward) lo = mid + 1;
+      else hi = mid;
+    }
+    screenRewards.splice(lo, 0, reward);
     if (screenRewards.length <= screen.minScreened) return true;
-    const better = screenRewards.filter((x) => x > reward).length;
+    const better = screenRewards.length - lo - 1;
     return better < Math.ceil(screen.promote * screenRewards.length);
   };
   let spent = 0;
