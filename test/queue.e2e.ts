@@ -286,3 +286,27 @@ test('TLS: rediss:// with the CA from MARL_HPO_REDIS_CA; without it the self-sig
     await server.stop();
   }
 }, 60_000);
+
+test('marl-hpo worker trains with the torch backend for a coordinator; a command trainer failing on a worker reaches the journal with its stderr lines', async () => {
+  const w = worker();
+  await w.waitFor((l) => l.type === 'ready');
+  const real = { ...base, synthetic: undefined, dataset: { spec: 'builtin:mnist', limit: { train: 100, val: 30 } }, templateOptions: { batchNorm: true }, constraints: [{ metric: 'params', max: 150_000 }] };
+
+  const torchOut = path.join(dir, 'torch');
+  const t = coordinator(write('torch.json', { ...real, budget: { episodes: 2 }, trainer: { backend: 'torch', epochs: 1 } }), torchOut);
+  expect((await t.exited).code).toBe(0);
+  const trained = evaluated(journal(torchOut));
+  expect(trained.map((r) => r.status)).toEqual(['ok', 'ok']);
+  expect(JSON.parse(cli(['onnx', 'inspect', path.join(torchOut, 'best.onnx'), '--json']).stdout).producerName).toBe('pytorch');
+
+  const commandOut = path.join(dir, 'command');
+  const fake = path.join(__dirname, 'fixtures/command-trainer.py');
+  const c = coordinator(write('command.json', { ...real, constraints: [], budget: { episodes: 2 }, trainer: { backend: 'command', command: ['/usr/bin/python3', fake, 'ok,fail'] } }), commandOut);
+  expect((await c.exited).code).toBe(0);
+  const [ok, failed] = evaluated(journal(commandOut));
+  expect(ok.status).toBe('ok');
+  expect(failed.status).toBe('failed');
+  expect(failed.error).toMatch(/^trainer command exited with code 3 \(queue job \S+, 2 attempts\)$/);
+  expect(failed.log).toEqual(['fake trainer: proposal 1 mode fail', 'RuntimeError: CUDA out of memory (pretend)']);
+  await w.stop();
+}, 240_000);

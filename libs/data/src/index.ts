@@ -2,3 +2,4 @@ export type { Batch, Conversions, Split, Dataset, DataOptions, DatasetReport, Pr
 export { loadDataset, inspectDataset } from './load';
 export { DataError } from './errors';
 export { defaultCacheDir } from './cache';
+export { exportArrays, npyHeader, type ArrayFiles, type DatasetArrays } from './arrays';

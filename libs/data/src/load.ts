@@ -1,4 +1,5 @@
 /** loadDataset: spec -> source plan -> cache (decoded once) -> seeded splits streaming from the cache. */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ensureCache } from './build';
 import type { CacheMeta } from './cache';
@@ -86,6 +87,7 @@ export async function loadDataset(spec: string, options: DataOptions = {}, field
     conversions: meta.conversions,
     normalize,
     cache: { file: cache.file, hit },
+    fingerprint: createHash('sha256').update(JSON.stringify({ key: meta.key, normalize, indices })).digest('hex').slice(0, 24),
   };
 }
 

@@ -47,6 +47,8 @@ export interface Dataset {
   normalize: { mean: number[]; std: number[] };
   /** The binary cache the splits stream from; `hit` when nothing had to be decoded. */
   cache: { file: string; hit: boolean };
+  /** Hash of the decoded samples, the split assignment and the normalisation: equal fingerprints, equal tensors. */
+  fingerprint: string;
 }
 
 export interface Progress {

@@ -235,7 +235,10 @@ export class QueueEvaluator implements Evaluator {
     if (!failed) return job.returnvalue;
     const reason = job.failedReason ?? 'unknown failure';
     if (reason.startsWith(USER_ERROR_MARK)) throw new QueueWorkerError(`worker ${job.processedBy ?? '?'}: ${reason.slice(USER_ERROR_MARK.length)}`);
-    throw new Error(`${reason.split('\n')[0]} (queue job ${id}, ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'})`);
+    const [first, ...log] = reason.split('\n');
+    const error = new Error(`${first} (queue job ${id}, ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'})`);
+    // A worker's trainer failure carries its last stderr lines after the first line.
+    throw log.length && !/^\s+at /.test(log[0]) ? Object.assign(error, { log }) : error;
   }
 
   /** Removes the run's outstanding jobs that `stale` selects and no worker holds. */

@@ -115,6 +115,9 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       return { metrics: outcome.metrics, timings: { ...outcome.timings, worker: (Date.now() - started) / 1000 }, ...(outcome.onnx ? { onnxBytes: outcome.onnx.length } : {}) };
     } catch (e) {
       if (isUserError(e)) throw new UnrecoverableError(USER_ERROR_MARK + messageOf(e).split('\n')[0]);
+      // BullMQ keeps only the message: the trainer's last stderr lines travel as its next lines.
+      const log = (e as { log?: unknown })?.log;
+      if (Array.isArray(log) && log.length) throw new Error([messageOf(e).split('\n')[0], ...log.map(String)].join('\n'));
       throw e;
     }
   };

@@ -80,6 +80,11 @@ export const searchConfigSchema = z
     baseline: z.boolean().default(false).describe("evaluate the template's baseline first (for size and latency ratios)"),
     trainer: z
       .object({
+        backend: z
+          .string()
+          .min(1)
+          .default('tfjs')
+          .describe("who trains: 'tfjs' (embedded, default), 'command' (your program, docs/TRAINERS.md), 'torch' (PyTorch, CUDA when available), or an npm package that registers a trainer"),
         epochs: z.number().int().positive().default(TRAIN_DEFAULTS.epochs),
         batchSize: z.number().int().positive().default(TRAIN_DEFAULTS.batchSize),
         optimizer: z.enum(['adam', 'sgd']).default(TRAIN_DEFAULTS.optimizer),
@@ -90,10 +95,20 @@ export const searchConfigSchema = z
         clipNorm: z.number().min(0).default(TRAIN_DEFAULTS.clipNorm).describe('clip the global gradient L2 norm to this (0: no clipping)'),
         init: z.enum(['he', 'glorot']).default(TRAIN_DEFAULTS.init).describe("weight initialisation: 'he' (He-uniform before ReLUs, Glorot-uniform elsewhere) or 'glorot' everywhere"),
         patience: z.number().int().positive().optional().describe('early stopping: epochs without validation improvement'),
-        threads: z.number().int().positive().default(1),
+        threads: z.number().int().positive().default(1).describe('CPU threads of the trainer (tfjs wasm threads; torch.set_num_threads)'),
+        command: z.array(z.string().min(1)).min(1).optional().describe('command backend: the program and its arguments, e.g. ["python3", "train.py"]; the job folder is appended'),
+        cwd: z.string().min(1).optional().describe('command backend: working directory of the command (default: the current one)'),
+        timeoutSeconds: z.number().positive().optional().describe('command, torch: an evaluation that trains longer fails, its process group is ended'),
+        metrics: z.array(z.string().min(1)).optional().describe("command backend: metric names metrics.json always has besides the task's quality metric (accuracy or mIoU)"),
+        arrays: z.boolean().optional().describe('command backend: write the dataset as .npy files for the command (default true)'),
+        keepJobs: z.boolean().optional().describe('command, torch: keep every job folder (job.json, metrics.json, model.onnx, train.log) instead of removing it'),
+        workDir: z.string().min(1).optional().describe('command, torch: where job folders are made (default: the OS temp folder)'),
+        python: z.string().min(1).optional().describe('torch backend: the Python interpreter (default: $MARL_HPO_PYTHON, else python3 or /usr/bin/python3, whichever imports torch)'),
+        device: z.enum(['auto', 'cpu', 'cuda']).optional().describe("torch backend: 'auto' (CUDA when available, default), 'cpu' or 'cuda'"),
+        options: z.record(z.string(), z.unknown()).optional().describe('options of a plug-in trainer, passed through'),
       })
       .strict()
-      .default({ ...TRAIN_DEFAULTS, threads: 1 })
+      .default({ backend: 'tfjs', ...TRAIN_DEFAULTS, threads: 1 })
       .describe('how every configuration is trained; a run whose loss becomes non-finite stops and is journaled as diverged'),
     profiler: z
       .object({

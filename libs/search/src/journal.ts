@@ -33,6 +33,8 @@ export interface EvaluationRecord {
   error?: string;
   /** Where training diverged (status 'diverged'). */
   diverged?: { epoch: number; step: number; loss: string };
+  /** A failed evaluation: the last lines its trainer wrote to stderr (command and torch trainers). */
+  log?: string[];
   /** Not evaluated: it cannot be built, or a hard constraint failed on the static cost model. Free, like cached ones. */
   skipped?: boolean;
   /** The episode whose evaluation was reused (same configuration and fidelity). */

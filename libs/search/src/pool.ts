@@ -6,7 +6,7 @@ import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
 export type ToWorker = { type: 'init'; config: SearchConfig } | { type: 'prepare'; id: number } | { type: 'evaluate'; id: number; job: EvalJob } | { type: 'abort'; id: number };
 export type FromWorker =
   | { type: 'result'; id: number; info?: DatasetInfo; outcome?: EvalOutcome }
-  | { type: 'error'; id: number; message: string; userError: boolean };
+  | { type: 'error'; id: number; message: string; userError: boolean; log?: string[] };
 
 export interface PoolOptions {
   /** The worker entry (a script that calls `serveWorker`), e.g. dist/apps/cli/eval.worker.js. */
@@ -31,7 +31,7 @@ class Worker {
       if (!p) return;
       this.pending.delete(m.id);
       if (m.type === 'result') p.resolve(m);
-      else p.reject(Object.assign(new Error(m.message), m.userError ? { userError: true } : {}));
+      else p.reject(Object.assign(new Error(m.message), m.userError ? { userError: true } : {}, m.log ? { log: m.log } : {}));
     });
     this.child.on('exit', (code, signal) => {
       const why = new Error(`worker process died (${signal ?? `exit code ${code}`}), e.g. out of memory`);
@@ -150,7 +150,8 @@ export function serveWorker(makeEvaluator: (config: SearchConfig) => Evaluator):
       if (m.type === 'prepare') reply({ type: 'result', id: m.id, info: await evaluator.prepare() });
       else reply({ type: 'result', id: m.id, outcome: await evaluator.evaluate(m.job, ac.signal) });
     } catch (e) {
-      reply({ type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e), userError: (e as { userError?: unknown })?.userError === true });
+      const log = (e as { log?: unknown })?.log;
+      reply({ type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e), userError: (e as { userError?: unknown })?.userError === true, ...(Array.isArray(log) ? { log: log.map(String) } : {}) });
     } finally {
       aborts.delete(m.id);
     }

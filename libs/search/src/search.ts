@@ -66,6 +66,8 @@ interface Finished {
   ir?: ArchitectureIR;
   outcome?: EvalOutcome;
   error?: string;
+  /** The trainer's last stderr lines, for a failed evaluation. */
+  log?: string[];
   seconds: number;
 }
 
@@ -189,7 +191,8 @@ async function search(run: RunDir, config: SearchConfig, opts: SearchOptions): P
         abort.abort();
         throw e;
       }
-      return done({ ir, error: e instanceof Error ? e.message.split('\n')[0] : String(e) });
+      const log = (e as { log?: unknown })?.log;
+      return done({ ir, error: e instanceof Error ? e.message.split('\n')[0] : String(e), ...(Array.isArray(log) && log.length ? { log: log.map(String) } : {}) });
     }
   };
 
@@ -299,7 +302,7 @@ function toRecord(episode: number, f: Finished, spec: RewardSpec, cached: Evalua
   if (!f.ir) return { ...base, status: 'infeasible', skipped: true, metrics: {}, reward: MIN_REWARD, violations: [f.error ?? 'cannot build'], error: f.error, timings };
   const cost = summarize(f.ir);
   const staticMetrics: Metrics = { params: cost.params, macs: cost.macs };
-  if (f.error !== undefined) return { ...base, status: 'failed', metrics: staticMetrics, reward: MIN_REWARD, violations: [], error: f.error, timings };
+  if (f.error !== undefined) return { ...base, status: 'failed', metrics: staticMetrics, reward: MIN_REWARD, violations: [], error: f.error, ...(f.log ? { log: f.log } : {}), timings };
   if (!f.outcome) {
     if (cached) return { ...base, status: cached.status, metrics: cached.metrics, reward: cached.reward, violations: cached.violations, cachedFrom: cached.episode, ...(cached.ops ? { ops: cached.ops } : {}), ...(cached.diverged ? { error: cached.error, diverged: cached.diverged } : {}), timings };
     // A hard constraint on the static cost model failed: no training.

@@ -14,3 +14,18 @@ export class TrainingAborted extends Error {
     this.name = 'AbortError';
   }
 }
+
+/**
+ * An evaluation that failed in the trainer (a command that exited non-zero or timed out, no
+ * metrics, an invalid model): the search records it with `log` (the last lines the trainer
+ * wrote to stderr) and goes on.
+ */
+export class TrainerFailure extends Error {
+  constructor(
+    message: string,
+    readonly log: string[] = [],
+  ) {
+    super(message);
+    this.name = 'TrainerFailure';
+  }
+}

@@ -1,8 +1,15 @@
 export { initBackend, type BackendInfo, type BackendName, type BackendOptions } from './backend';
-export { TrainerError, TrainingAborted } from './errors';
+export { TrainerError, TrainerFailure, TrainingAborted } from './errors';
 export { buildModel, type BuildOptions, type InitScheme, type Model } from './model';
 export { train, evaluate, predict, checkData, TRAIN_DEFAULTS, type TrainData, type TrainOptions, type TrainResult, type EpochRecord, type StepRecord, type Divergence } from './train';
 export { learningRateAt, warmupSteps, type Schedule, type ScheduleKind } from './schedule';
 export { meanIoU, TASK_METRICS, type Metrics, type ClassificationMetrics, type SegmentationMetrics } from './metrics';
 export { benchTrain, benchAccuracy, benchArchs, type BenchTrainOptions, type BenchTrainResult, type BenchAccuracyOptions, type BenchAccuracyResult } from './bench';
 export { profileTrain, cpuInfo, type TrainProfile, type ProfileOptions, type OpProfile, type PhaseProfile, type CpuInfo } from './profile';
+export type { Trainer, TrainerConfig, TrainerContext, TrainerPluginApi, TrainerSession, TrainedModel, TrainFidelity, TrainJob } from './types';
+export { registerTrainer, listTrainers } from './registry';
+export { ensureTrainer, trainerPluginApi } from './plugins';
+export { openTrainer } from './open';
+export { checkModel } from './check-model';
+export { JOB_VERSION } from './job-folder';
+export { recipeFor, type Recipe } from './recipe';
