@@ -41,3 +41,18 @@ test.each([
   }
   expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toMatch(new RegExp(`## ${name}`));
 }, 600_000);
+
+test('experiment --trainer torch: the baseline and every search train with PyTorch', async () => {
+  const out = path.join(dir, 'torch');
+  const r = cli(['experiment', 'vgg-fmnist', '--tiny', '--trainer', 'torch', '--algorithms', 'marl', '--no-final', '--out', out, '--json'], { env: { ...process.env, MARL_HPO_CACHE_DIR: path.join(dir, 'cache') } });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const summary = JSON.parse(r.stdout);
+  expect(summary.baseline.metrics.accuracy).toBeGreaterThanOrEqual(0);
+  const producer = async (file: string) => JSON.parse(cli(['onnx', 'inspect', file, '--json']).stdout).producerName;
+  expect(await producer(path.join(out, 'baseline.onnx'))).toBe('pytorch');
+  const run = path.join(out, 'runs', 'marl-s0');
+  expect(JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')).trainer.backend).toBe('torch');
+  expect(readJournal(path.join(run, 'journal.jsonl')).records.some((x) => x.status === 'ok')).toBe(true);
+  expect(await producer(path.join(run, 'best.onnx'))).toBe('pytorch');
+}, 600_000);

@@ -15,7 +15,11 @@ export function descendants(pid: number): number[] {
   }
   const out: number[] = [];
   const walk = (p: number) => {
-    for (const [c, pp] of parent) if (pp === p && !out.includes(c)) (out.push(c), walk(c));
+    for (const [c, pp] of parent) {
+      if (pp !== p || out.includes(c)) continue;
+      out.push(c);
+      walk(c);
+    }
   };
   walk(pid);
   return out;

@@ -33,10 +33,10 @@ const readPids = (pidDir: string) => fs.readdirSync(pidDir).flatMap((f) => fs.re
 test('each failure of a command is one journal record with its reason and stderr; the search goes on and keeps the good models', () => {
   const pids = fs.mkdtempSync(path.join(dir, 'pids-'));
   const work = fs.mkdtempSync(path.join(dir, 'work-'));
-  const plan = 'ok,fail,hang,broken,shape,nometrics,ok';
+  const plan = 'ok,fail,hang,broken,shape,nometrics,diverged,ok';
   const config = write('failures.json', {
     ...base,
-    budget: { episodes: 7 },
+    budget: { episodes: 8 },
     trainer: { backend: 'command', command: ['/usr/bin/python3', fake, plan], metrics: ['f1'], timeoutSeconds: 2, workDir: work },
   });
   const out = path.join(dir, 'failures');
@@ -44,8 +44,8 @@ test('each failure of a command is one journal record with its reason and stderr
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const records = journal(out);
-  expect(records.map((x) => x.status)).toEqual(['ok', 'failed', 'failed', 'failed', 'failed', 'failed', 'ok']);
-  const [ok, failed, hung, broken, shape, noMetrics] = records;
+  expect(records.map((x) => x.status)).toEqual(['ok', 'failed', 'failed', 'failed', 'failed', 'failed', 'diverged', 'ok']);
+  const [ok, failed, hung, broken, shape, noMetrics, diverged, last] = records;
   expect(ok.metrics).toMatchObject({ accuracy: 0.5, loss: 1, f1: 0.4 });
   expect(ok.metrics.trainSeconds).toBeGreaterThan(0);
   expect(ok.metrics.latencyMs).toBeGreaterThan(0);
@@ -56,7 +56,9 @@ test('each failure of a command is one journal record with its reason and stderr
   expect(broken.error).toMatch(/^model\.onnx: not a valid ONNX model \(/);
   expect(shape.error).toBe("model.onnx: input 'input' is [N, 3, 8, 8], the dataset needs [N, 1, 28, 28] (NCHW)");
   expect(noMetrics.error).toBe('the trainer wrote no metrics.json');
-  for (const x of records.slice(1, 6)) expect(x.reward).toBe(0);
+  expect(diverged.diverged).toEqual({ epoch: 1, step: 3, loss: 'NaN' });
+  expect(diverged.metrics.trainSeconds).toBe(0.25);
+  for (const x of records.slice(1, 7)) expect(x.reward).toBe(0);
   // The hung command and the grandchild it started were ended with their process group.
   const [trainer, grandchild] = readPids(pids);
   expect(alive(trainer)).toBe(false);
@@ -66,8 +68,8 @@ test('each failure of a command is one journal record with its reason and stderr
   expect(inspect.producerName).toBe('fake-trainer');
   expect(inspect.inputs[0]).toEqual({ name: 'input', elemType: 'FLOAT', shape: ['N', 1, 28, 28] });
   expect(inspect.metadata).toMatchObject({ template: 'vgg', task: 'classification', dataset: 'builtin:mnist' });
-  expect(JSON.parse(inspect.metadata.metrics)).toMatchObject({ accuracy: records[6].metrics.accuracy, f1: 0.4 });
-  expect(records[6].metrics.accuracy).toBeGreaterThan(records[0].metrics.accuracy!);
+  expect(JSON.parse(inspect.metadata.metrics)).toMatchObject({ accuracy: last.metrics.accuracy, f1: 0.4 });
+  expect(last.metrics.accuracy).toBeGreaterThan(ok.metrics.accuracy!);
   expect(fs.readdirSync(work)).toEqual([]);
 }, 120_000);
 

@@ -90,6 +90,18 @@ test('an evaluation past timeoutSeconds fails with the reason, the worker is rep
   ]);
 }, 300_000);
 
+test('a run whose loss becomes non-finite is journaled as diverged, as with the embedded trainer', () => {
+  const out = path.join(dir, 'diverged');
+  const config = write('diverged.json', { ...base, budget: { episodes: 1 }, trainer: { backend: 'torch', epochs: 1, optimizer: 'sgd', learningRate: 1e12, clipNorm: 0, warmup: 0, schedule: 'constant' } });
+  const r = cli(['search', '--config', config, '--out', out]);
+  expect(r.code).toBe(0);
+  const [x] = journal(out).filter((y) => !y.skipped);
+  expect(x.status).toBe('diverged');
+  expect(x.diverged).toMatchObject({ epoch: 1, loss: expect.stringMatching(/^(NaN|-?Infinity)$/) });
+  expect(x.diverged!.step).toBeGreaterThanOrEqual(1);
+  expect(x.reward).toBe(0);
+}, 300_000);
+
 test('SIGKILL of the search mid-training leaves no Python process behind', async () => {
   const work = fs.mkdtempSync(path.join(dir, 'work-'));
   const config = write('kill.json', { ...base, dataset: { spec: 'builtin:mnist', limit: { train: 2000, val: 50 } }, budget: { episodes: 2 }, trainer: { backend: 'torch', epochs: 100, workDir: work } });

@@ -22,6 +22,8 @@ export interface ExperimentOptions {
   workerScript?: string;
   /** Replace training by the synthetic evaluator (tests of the experiment machinery). */
   synthetic?: boolean;
+  /** Trainer backend of every search and retraining (default: the preset's, tfjs): torch, or a plug-in package. */
+  trainer?: string;
   signal?: AbortSignal;
   onEpisode?(run: string, e: EpisodeEvent): void;
   /** Progress: the baseline, the final training. */
@@ -71,7 +73,11 @@ async function experiment(preset: ExperimentPreset, opts: ExperimentOptions): Pr
   const budget = opts.budget ?? (tiny ? 3 : preset.defaults.budget);
   const seeds = opts.seeds ?? (tiny ? 1 : preset.defaults.seeds);
   const algorithms = opts.algorithms ?? (tiny ? ['marl', 'random'] : ['marl', 'random', 'qlearning', 'evolution']);
-  const withSynthetic = (c: Omit<SearchConfigInput, 'budget'>) => (opts.synthetic ? { ...c, synthetic: { sleepSeconds: 0 } } : c);
+  const withSynthetic = (preset: Omit<SearchConfigInput, 'budget'>) => {
+    const c = opts.trainer ? { ...preset, trainer: { ...preset.trainer, backend: opts.trainer } } : preset;
+    return opts.synthetic ? { ...c, synthetic: { sleepSeconds: 0 } } : c;
+  };
+  fs.mkdirSync(opts.out, { recursive: true });
 
   const baseline = await trainBaseline(preset, parseConfig({ ...withSynthetic(preset.config(PLACEHOLDER, tiny)), budget: { episodes: 1 } }), opts);
   const b = baseline.metrics as BaselineMetrics;

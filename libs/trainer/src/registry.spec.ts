@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Dataset } from '@marl-hpo/data';
 import { openTrainer } from './open';
+import { TRAIN_DEFAULTS } from './train';
 import { listTrainers, registerTrainer, unregisterTrainer } from './registry';
 import type { Trainer, TrainerConfig, TrainerContext } from './types';
 
-const config = (backend: string, extra: Partial<TrainerConfig> = {}): TrainerConfig => ({ backend, epochs: 1, batchSize: 8, optimizer: 'adam', learningRate: 1e-3, threads: 1, ...extra });
+const config = (backend: string, extra: Partial<TrainerConfig> = {}): TrainerConfig => ({ ...TRAIN_DEFAULTS, backend, epochs: 1, batchSize: 8, threads: 1, ...extra });
 const ctx = { dataset: { task: 'classification', shape: [8, 8, 1], classes: ['a', 'b'] } as unknown as Dataset, datasetSpec: { spec: 'x', options: {} }, seed: 0 } as TrainerContext;
 
 /** A project folder with node_modules/<name>/index.js = `code`, used as the cwd. */

@@ -4,7 +4,7 @@ import { intFlag, UsageError, type Command } from '../cli';
 
 export const experiment: Command = {
   path: ['experiment'],
-  usage: `experiment <${experimentPresets.map((p) => p.name).join('|')}> [--budget N] [--seeds N] [--algorithms marl,random,...] [--multi-fidelity] [--no-final] [--tiny] [--workers N] [--out dir] [--json | --quiet]`,
+  usage: `experiment <${experimentPresets.map((p) => p.name).join('|')}> [--budget N] [--seeds N] [--algorithms marl,random,...] [--multi-fidelity] [--no-final] [--tiny] [--workers N] [--trainer tfjs|torch|<package>] [--out dir] [--json | --quiet]`,
   summary: "Reproduce the method's headline: baseline vs marl and the baselines, same budget and seeds; writes results.md",
   options: {
     budget: { type: 'string' },
@@ -14,6 +14,7 @@ export const experiment: Command = {
     'no-final': { type: 'boolean' },
     tiny: { type: 'boolean' },
     workers: { type: 'string' },
+    trainer: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
@@ -23,12 +24,14 @@ export const experiment: Command = {
     const name = positionals[0];
     // One plain line per evaluation on stderr (terminal or log file); silent with --json or --quiet.
     const progress = !values['json'] && !values['quiet'];
+    const trainer = typeof values['trainer'] === 'string' ? values['trainer'] : undefined;
     const ac = new AbortController();
     const onSigint = () => (ac.signal.aborted ? process.exit(130) : ac.abort());
     process.on('SIGINT', onSigint);
     try {
       const summary = await runExperiment(name, {
-        out: typeof values['out'] === 'string' ? values['out'] : path.join('experiments', name + (values['tiny'] ? '-tiny' : '')),
+        // Runs with another trainer go to their own folder (a run resumes only with the same config).
+        out: typeof values['out'] === 'string' ? values['out'] : path.join('experiments', name + (values['tiny'] ? '-tiny' : '') + (trainer && trainer !== 'tfjs' ? `-${trainer.replace(/[^\w.-]+/g, '_')}` : '')),
         budget: values['budget'] === undefined ? undefined : intFlag(values, 'budget', 0, 1),
         seeds: values['seeds'] === undefined ? undefined : intFlag(values, 'seeds', 0, 1),
         algorithms: typeof values['algorithms'] === 'string' ? values['algorithms'].split(',').map((a) => a.trim()) : undefined,
@@ -36,6 +39,7 @@ export const experiment: Command = {
         tiny: values['tiny'] === true,
         final: values['no-final'] !== true,
         workers: intFlag(values, 'workers', 1, 1),
+        trainer,
         workerScript: path.join(__dirname, 'eval.worker.js'),
         signal: ac.signal,
         log: (line) => progress && io.err(line),
