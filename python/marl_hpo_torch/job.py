@@ -58,8 +58,12 @@ def run_job(folder, log=None):
     net, metrics, info = train(ir, split_of(job, "train"), split_of(job, "val"), recipe, seed=job["seed"], device=device, log=log)
     out = job["outputs"]
     details = {**{k: v for k, v in info.items() if k != "trainSeconds"}, "pid": os.getpid()}
-    write_atomic(os.path.join(folder, "train.json"), (json.dumps(details) + "\n").encode())
+
+    def write_details(**more):
+        write_atomic(os.path.join(folder, "train.json"), (json.dumps({**details, **more}) + "\n").encode())
+
     if "diverged" in info:
+        write_details()
         # No model: the tool journals the evaluation as diverged (status 'diverged', reward 0).
         write_atomic(out["metrics"], (json.dumps({"trainSeconds": info["trainSeconds"]}) + "\n").encode())
         write_atomic(out["diverged"], (json.dumps(info["diverged"]) + "\n").encode())
@@ -68,6 +72,7 @@ def run_job(folder, log=None):
         return None
     exported = time.perf_counter()
     write_atomic(out["model"], onnx_bytes(net, ir["input"]))
+    write_details(exportSeconds=time.perf_counter() - exported)
     result = {**metrics, "trainSeconds": info["trainSeconds"]}
     write_atomic(out["metrics"], (json.dumps(result) + "\n").encode())
     if log:

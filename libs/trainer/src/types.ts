@@ -6,16 +6,25 @@ import type { Dataset } from '@marl-hpo/data';
 export interface TrainerConfig {
   /** 'tfjs' (embedded), 'command', 'torch', or an npm package that registers a trainer. */
   backend: string;
+  /** Epochs of a full-fidelity evaluation (a screening fidelity asks for its own). */
   epochs: number;
   batchSize: number;
   optimizer: 'adam' | 'sgd';
+  /** Peak learning rate (after the warm-up). */
   learningRate: number;
+  /** SGD momentum. */
   momentum: number;
+  /** After the warm-up: 'cosine' decays the rate to 0 by the last step, 'constant' keeps it. */
   schedule: 'cosine' | 'constant';
+  /** Fraction of the run's steps over which the rate ramps up linearly (lr * t / W). */
   warmup: number;
+  /** Clip the global gradient L2 norm to this (0: no clipping). */
   clipNorm: number;
+  /** 'he': He-uniform before ReLUs, Glorot-uniform elsewhere; 'glorot': Glorot-uniform everywhere. */
   init: 'he' | 'glorot';
+  /** Early stopping: epochs without a better validation score. */
   patience?: number;
+  /** CPU threads of the trainer's compute. */
   threads: number;
   /** command: the program and its arguments; the job folder is appended. */
   command?: string[];
