@@ -40,7 +40,7 @@ test('each failure of a command is one journal record with its reason and stderr
     trainer: { backend: 'command', command: ['/usr/bin/python3', fake, plan], metrics: ['f1'], timeoutSeconds: 2, workDir: work },
   });
   const out = path.join(dir, 'failures');
-  const r = cli(['search', '--config', config, '--out', out], { env: { ...process.env, FAKE_TRAINER_PIDS: pids } });
+  const r = cli(['search', '--config', config, '--out', out, '--quiet'], { env: { ...process.env, FAKE_TRAINER_PIDS: pids } });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const records = journal(out);
@@ -96,7 +96,7 @@ test('the example command trainer (examples/command-trainer/train.py, PyTorch) r
     constraints: [{ metric: 'params', max: 300_000 }],
     trainer: { backend: 'command', command: ['/usr/bin/python3', 'examples/command-trainer/train.py'], metrics: ['loss'], epochs: 1, timeoutSeconds: 300 },
   });
-  const r = cli(['search', '--config', config, '--out', out, '--workers', '2']);
+  const r = cli(['search', '--config', config, '--out', out, '--workers', '2', '--quiet']);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const trained = journal(out).filter((x) => !x.skipped);

@@ -41,7 +41,7 @@ test('a search on the torch backend with --workers 2 and screening: every model 
     trainer: { backend: 'torch', epochs: 2, batchSize: 32, keepJobs: true, workDir: work },
     multiFidelity: { screen: { epochs: 1, trainFraction: 0.5 }, promote: 0.5, minScreened: 2 },
   });
-  const r = cli(['search', '--config', config, '--out', out, '--workers', '2']);
+  const r = cli(['search', '--config', config, '--out', out, '--workers', '2', '--quiet']);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const trained = journal(out).filter((x) => !x.skipped && x.cachedFrom === undefined);
@@ -81,8 +81,10 @@ test('a search on the torch backend with --workers 2 and screening: every model 
 test('an evaluation past timeoutSeconds fails with the reason, the worker is replaced, the search finishes', () => {
   const out = path.join(dir, 'timeout');
   const config = write('timeout.json', { ...base, dataset: { spec: 'builtin:mnist', limit: { train: 2000, val: 50 } }, budget: { episodes: 2 }, trainer: { backend: 'torch', epochs: 50, timeoutSeconds: 1 } });
-  const r = cli(['search', '--config', config, '--out', out]);
-  expect(r.code).toBe(0);
+  const r = cli(['search', '--config', config, '--out', out, '--quiet']);
+  // Nothing feasible in the end: the search says why (exit 2), the journal has both failures.
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/^marl-hpo: no feasible configuration in \d+ episodes: .*2 failed/);
   const trained = journal(out).filter((x) => !x.skipped);
   expect(trained.map((x) => [x.status, x.error])).toEqual([
     ['failed', 'torch training timed out after 1 s (its worker was ended)'],
@@ -93,8 +95,9 @@ test('an evaluation past timeoutSeconds fails with the reason, the worker is rep
 test('a run whose loss becomes non-finite is journaled as diverged, as with the embedded trainer', () => {
   const out = path.join(dir, 'diverged');
   const config = write('diverged.json', { ...base, budget: { episodes: 1 }, trainer: { backend: 'torch', epochs: 1, optimizer: 'sgd', learningRate: 1e12, clipNorm: 0, warmup: 0, schedule: 'constant' } });
-  const r = cli(['search', '--config', config, '--out', out]);
-  expect(r.code).toBe(0);
+  const r = cli(['search', '--config', config, '--out', out, '--quiet']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/^marl-hpo: no feasible configuration in \d+ episodes: .*1 diverged/);
   const [x] = journal(out).filter((y) => !y.skipped);
   expect(x.status).toBe('diverged');
   expect(x.diverged).toMatchObject({ epoch: 1, loss: expect.stringMatching(/^(NaN|-?Infinity)$/) });

@@ -98,6 +98,7 @@ const recordSchema = z.object({
   reward: z.number().nullable(),
   violations: z.array(z.string()),
   error: z.string().optional(),
+  log: z.array(z.string()).optional(),
   skipped: z.boolean().optional(),
   cachedFrom: count.optional(),
   baseline: z.boolean().optional(),

@@ -66,9 +66,12 @@ export function jobDocument(folder: JobFolder, job: TrainJob, config: TrainerCon
   };
 }
 
+/** Writes job.json whole or not at all (a temporary name, then rename): a trainer never reads half of it. */
 export async function writeJob(folder: JobFolder, doc: object): Promise<void> {
   await fsp.mkdir(folder.dir, { recursive: true });
-  await fsp.writeFile(folder.job, JSON.stringify(doc, null, 1) + '\n');
+  const tmp = `${folder.job}.tmp`;
+  await fsp.writeFile(tmp, JSON.stringify(doc, null, 1) + '\n');
+  await fsp.rename(tmp, folder.job);
 }
 
 async function readMetrics(file: string, required: string[]): Promise<Record<string, number>> {
