@@ -111,7 +111,11 @@ export const torchTrainer: Trainer = {
       throw new TrainerError(`trainer.python: cannot start the torch worker (python -m marl_hpo_torch --serve): ${reasons.join('; ')}; set trainer.python or MARL_HPO_PYTHON to an interpreter with torch and numpy`);
     };
     let worker: Promise<Worker> | undefined = start();
-    await worker;
+    const ready = await (await worker).ready;
+    if (config.device === 'cuda' && !ready.cuda) {
+      await (await worker).group.end();
+      throw new TrainerError(`trainer.device: 'cuda', but torch ${ready.torch} (${python}) sees no CUDA device on this machine; use 'auto' or 'cpu'`);
+    }
 
     let queue: Promise<unknown> = Promise.resolve();
     const runJob = async (job: Parameters<typeof jobDocument>[1], signal: AbortSignal) => {
