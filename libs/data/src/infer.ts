@@ -9,8 +9,9 @@ import { checkImageSize, hasGreyPixels, imageInfo, type ImageInfo, type Shape } 
 import { BadFile, DataError } from './errors';
 import { readImageFile } from './fsutil';
 
-/** Headers read at once (fs and sharp share libuv's threads). */
+/** Headers read at once, and images decoded at once for their pixels (fs and sharp share libuv's 4 threads). */
 const CONCURRENCY = 8;
+const DECODES = 4;
 
 /** Header of a file, or why it is unreadable (decoding reports it as a bad file later). */
 async function headerOf(abs: string, rel: string): Promise<ImageInfo | BadFile> {
@@ -58,13 +59,16 @@ export async function inferImageShape(abs: string, root: string, rels: string[],
     );
   }
   let channels = 1;
-  for (const rel of colourFiles) {
-    const grey = await readImageFile(abs, rel)
-      .then((buf) => hasGreyPixels(buf, rel))
-      .catch((e: unknown) => {
-        if (e instanceof BadFile) return true; // unreadable: it does not decide the mode
-        throw e;
-      });
+  const greyPixels = async (rel: string) => {
+    try {
+      return await hasGreyPixels(await readImageFile(abs, rel), rel);
+    } catch (e) {
+      if (e instanceof BadFile) return true; // undecodable: it does not decide the mode
+      throw e;
+    }
+  };
+  // Decoded in parallel, stopping at the first colour image: a colour dataset costs a few extra decodes.
+  for await (const grey of mapOrdered(colourFiles, DECODES, greyPixels)) {
     if (!grey) {
       channels = 3;
       break;

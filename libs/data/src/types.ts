@@ -99,7 +99,7 @@ export interface Conversions {
   resized: number;
 }
 
-/** What `marl-hpo data inspect` shows; `--json` prints exactly classes, counts, shape, skipped and conversions. */
+/** What `marl-hpo data inspect` shows; its `--json` prints classes, counts, shape, skipped, conversions and the templates that cannot take the images. */
 export interface DatasetReport {
   task: Task;
   /** Samples per split. */
