@@ -66,6 +66,19 @@ test('vgg scales its blocks and fully connected width to the input', () => {
   expect(vgg.baseline({ input: [224, 224, 3] })['fc1']).toBe(4096);
 });
 
+test('templateOptions.dropout sets the rate of the dropout layers (default: the original network\'s)', () => {
+  const rates = (name: string, dropout?: number) =>
+    getTemplate(name)
+      .instantiate(getTemplate(name).baseline(), dropout === undefined ? {} : { dropout })
+      .layers.filter((l) => l.kind === 'dropout')
+      .map((l) => (l as { rate: number }).rate);
+  expect(rates('vgg')).toEqual([0.5, 0.5]);
+  expect(rates('vgg', 0)).toEqual([0, 0]);
+  expect(rates('inception')).toEqual([0.4]);
+  expect(rates('inception', 0.25)).toEqual([0.25]);
+  expect(() => rates('vgg', 1)).toThrow(/^templateOptions\.dropout: expected a rate in \[0, 1\), got 1$/);
+});
+
 test('unet needs an input that 2x2 pooling can halve', () => {
   expect(() => getTemplate('unet').space({ input: [7, 7, 1] })).toThrow(/input: unet needs H and W divisible by 2/);
   expect(getTemplate('unet').space({ input: [28, 28, 1] }).slots.map((s) => s.name)).toEqual(['enc1', 'enc2', 'mid', 'dec2', 'dec1']);

@@ -150,9 +150,9 @@ async function retrainFinal(preset: ExperimentPreset, config: SearchConfig, base
   const finalConfig: SearchConfig = { ...config, dataset: { ...dataset, limit: { ...limit, train: trainLimit } }, trainer: { ...config.trainer, epochs } };
   const file = path.join(opts.out, 'final.json');
   const cache = readSaved<Record<string, number>>(file) ?? {};
-  // The baseline is built without batch norm unless the config sets it (templateOptionsFor): then it is another model.
+  // The baseline keeps the original network where the config leaves options unset (templateOptionsFor): then it is another model.
   const keyOf = (values: unknown, isBaseline = false) =>
-    canonicalJson({ values, dataset: finalConfig.dataset, trainer: finalConfig.trainer, templateOptions: config.templateOptions, synthetic: config.synthetic ?? null, ...(isBaseline && config.templateOptions.batchNorm === undefined ? { baseline: true } : {}) });
+    canonicalJson({ values, dataset: finalConfig.dataset, trainer: finalConfig.trainer, templateOptions: config.templateOptions, synthetic: config.synthetic ?? null, ...(isBaseline && (config.templateOptions.batchNorm === undefined || config.templateOptions.dropout === undefined) ? { baseline: true } : {}) });
   const todo = new Map<string, { values: Record<string, unknown>; isBaseline: boolean }>();
   for (const [values, isBaseline] of [[baseline.values, true], ...runs.map((r) => [bestOf(r.records)?.values, false])] as [Record<string, unknown> | undefined, boolean][]) {
     if (values && !(keyOf(values, isBaseline) in cache)) todo.set(keyOf(values, isBaseline), { values, isBaseline });

@@ -61,6 +61,12 @@ export const searchConfigSchema = z
           .boolean()
           .optional()
           .describe("vgg, inception: batch norm after every conv (trains much faster from scratch). Default: on for the searched configurations, off for the template's baseline (the original network); set it to apply to both"),
+        dropout: z
+          .number()
+          .min(0)
+          .lt(1)
+          .optional()
+          .describe("vgg, inception: rate of the dropout layers. Default: 0 for the searched configurations (short trainings learn far better without it), the original's (vgg 0.5, inception 0.4) for the template's baseline; set it to apply to both"),
       })
       .strict()
       .default({}),
@@ -190,12 +196,13 @@ export function stripJsonComments(text: string): string {
 }
 
 /**
- * The template options a configuration of this run is built with: batch norm on unless the config
- * turns it off, except for the template's baseline, which stays the original network (no batch
- * norm) unless the config sets `batchNorm` explicitly.
+ * The template options a configuration of this run is built with: batch norm on and no dropout
+ * unless the config says otherwise, except for the template's baseline, which stays the original
+ * network (no batch norm, the original dropout) in what the config does not set explicitly.
  */
 export function templateOptionsFor(config: Pick<SearchConfig, 'templateOptions'>, data: Pick<TemplateOptions, 'input' | 'classes'>, baseline = false): TemplateOptions {
-  return { input: data.input, classes: data.classes, ...config.templateOptions, batchNorm: config.templateOptions.batchNorm ?? !baseline };
+  const { batchNorm, dropout } = config.templateOptions;
+  return { input: data.input, classes: data.classes, batchNorm: batchNorm ?? !baseline, dropout: dropout ?? (baseline ? undefined : 0) };
 }
 
 /** The JSON Schema of search configs (for editors and `marl-hpo config --schema`). */

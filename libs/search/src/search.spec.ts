@@ -90,19 +90,25 @@ test('a configuration evaluated before is not trained again', async () => {
   expect(result.stopped).toBe('budget');
 });
 
-test('the baseline is evaluated first when asked, as the original network (no batch norm) unless batchNorm is set', async () => {
+test('the baseline is evaluated first when asked, as the original network (no batch norm, dropout 0.5) unless the options are set', async () => {
   const probe = new Probe();
   const result = await runSearch(config({ baseline: true, budget: { episodes: 3 }, constraints: [] }), { out: tmp(), evaluator: probe });
   expect(result.records).toHaveLength(4);
   expect(result.records[0].baseline).toBe(true);
   expect(result.records[0].values['b1c1']).toEqual({ filters: 64, kernel: 3 });
   const bn = (job: EvalJob) => job.ir.layers.filter((l) => l.kind === 'conv2d').map((l) => (l as { batchNorm: boolean }).batchNorm);
+  const dropout = (job: EvalJob) => job.ir.layers.filter((l) => l.kind === 'dropout').map((l) => (l as { rate: number }).rate);
   expect(new Set(bn(probe.jobs[0]))).toEqual(new Set([false]));
-  for (const job of probe.jobs.slice(1)) expect(new Set(bn(job))).toEqual(new Set([true]));
+  expect(dropout(probe.jobs[0])).toEqual([0.5, 0.5]);
+  for (const job of probe.jobs.slice(1)) {
+    expect(new Set(bn(job))).toEqual(new Set([true]));
+    expect(dropout(job)).toEqual([0, 0]);
+  }
 
   const explicit = new Probe();
-  await runSearch(config({ baseline: true, budget: { episodes: 1 }, constraints: [], templateOptions: { batchNorm: false } }), { out: tmp(), evaluator: explicit });
+  await runSearch(config({ baseline: true, budget: { episodes: 1 }, constraints: [], templateOptions: { batchNorm: false, dropout: 0.3 } }), { out: tmp(), evaluator: explicit });
   expect(explicit.jobs.flatMap(bn).every((b) => b === false)).toBe(true);
+  expect(explicit.jobs.flatMap(dropout).every((r) => r === 0.3)).toBe(true);
 });
 
 test('an evaluation whose training diverged is journaled as diverged, with the minimum reward', async () => {

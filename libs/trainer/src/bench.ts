@@ -12,10 +12,11 @@ import { rng } from './rng';
 import type { Metrics } from './metrics';
 import { evaluate, makeOptimizer, oneHot, train, trainStep, type TrainData } from './train';
 
-const conv = (name: string, filters: number) => ({ kind: 'conv2d' as const, name, filters, kernel: 3, stride: 1, padding: 'same' as const, activation: 'relu' as const, batchNorm: false });
+const conv = (name: string, filters: number, batchNorm = false) => ({ kind: 'conv2d' as const, name, filters, kernel: 3, stride: 1, padding: 'same' as const, activation: 'relu' as const, batchNorm });
 const pool = (name: string) => ({ kind: 'maxPool' as const, name, size: 2, stride: 2, padding: 'valid' as const });
 
-export const benchArchs: Record<'small' | 'vgg', ArchitectureIR> = {
+/** The reference's archs (small, vgg), and vgg with batch norm after every conv (ours only: what searches train by default). */
+export const benchArchs: Record<'small' | 'vgg' | 'vgg-bn', ArchitectureIR> = {
   small: {
     template: 'bench-small',
     task: 'classification',
@@ -34,6 +35,23 @@ export const benchArchs: Record<'small' | 'vgg', ArchitectureIR> = {
       pool('pool1'),
       conv('conv3', 64),
       conv('conv4', 64),
+      pool('pool2'),
+      { kind: 'flatten', name: 'flatten' },
+      { kind: 'dense', name: 'fc', units: 128, activation: 'relu' },
+      { kind: 'dense', name: 'logits', units: 10, activation: 'linear' },
+    ],
+  },
+  'vgg-bn': {
+    template: 'bench-vgg-bn',
+    task: 'classification',
+    input: [28, 28, 1],
+    classes: 10,
+    layers: [
+      conv('conv1', 32, true),
+      conv('conv2', 32, true),
+      pool('pool1'),
+      conv('conv3', 64, true),
+      conv('conv4', 64, true),
       pool('pool2'),
       { kind: 'flatten', name: 'flatten' },
       { kind: 'dense', name: 'fc', units: 128, activation: 'relu' },
@@ -61,7 +79,7 @@ export interface BenchTrainResult {
 
 export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainResult> {
   const ir = benchArchs[opts.arch as keyof typeof benchArchs];
-  if (!ir) throw new TrainerError(`arch: expected small or vgg, got '${opts.arch}'`);
+  if (!ir) throw new TrainerError(`arch: expected ${Object.keys(benchArchs).join(', ')}, got '${opts.arch}'`);
   const samples = opts.samples ?? 2048;
   const batch = opts.batch ?? 64;
   const epochs = opts.epochs ?? 2;
@@ -122,7 +140,7 @@ export interface BenchAccuracyResult extends BenchTrainResult {
  */
 export async function benchAccuracy(opts: BenchAccuracyOptions): Promise<BenchAccuracyResult> {
   const ir = benchArchs[opts.arch as keyof typeof benchArchs];
-  if (!ir) throw new TrainerError(`arch: expected small or vgg, got '${opts.arch}'`);
+  if (!ir) throw new TrainerError(`arch: expected ${Object.keys(benchArchs).join(', ')}, got '${opts.arch}'`);
   const batch = opts.batch ?? 64;
   const epochs = opts.epochs ?? 2;
   // Without a validation split (all training images used), the per-epoch metrics are the test split's (nothing depends on them).

@@ -141,7 +141,7 @@ function stepMacs(arch: keyof typeof benchArchs, batch: number): number {
 export async function profileTrain(opts: ProfileOptions): Promise<TrainProfile> {
   const arch = opts.arch as keyof typeof benchArchs;
   const ir = benchArchs[arch];
-  if (!ir) throw new TrainerError(`arch: expected small or vgg, got '${opts.arch}'`);
+  if (!ir) throw new TrainerError(`arch: expected ${Object.keys(benchArchs).join(', ')}, got '${opts.arch}'`);
   const batch = opts.batch ?? 64;
   const steps = opts.steps ?? 10;
   const backend = await initBackend(opts);

@@ -103,6 +103,24 @@ const irs: Record<string, ArchitectureIR> = {
       { kind: 'dense', name: 'logits', units: 4, activation: 'linear' },
     ],
   },
+  // The paths of a VGG step: packed direct conv (4 input channels), Winograd 3x3 (forward, input and
+  // weight gradients; even and odd sizes), batch norm, dense layers on our matrix products.
+  vgg: {
+    template: 'test',
+    task: 'classification',
+    input: [12, 12, 4],
+    classes: 4,
+    layers: [
+      conv('c1', 8, 3, 1, 'same', 'relu', false),
+      conv('c2', 12, 3, 1, 'same', 'relu', true),
+      { kind: 'maxPool', name: 'p1', size: 2, stride: 2, padding: 'valid' },
+      conv('c3', 8, 3, 1, 'same', 'relu', false),
+      conv('c4', 16, 3, 1, 'valid', 'relu', true),
+      { kind: 'flatten', name: 'f' },
+      { kind: 'dense', name: 'fc', units: 16, activation: 'relu' },
+      { kind: 'dense', name: 'logits', units: 4, activation: 'linear' },
+    ],
+  },
   pooled: {
     template: 'test',
     task: 'classification',

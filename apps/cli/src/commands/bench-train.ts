@@ -1,11 +1,11 @@
 import { loadDataset } from '@marl-hpo/data';
-import { benchAccuracy, benchTrain as runBenchTrain, profileTrain, type TrainProfile } from '@marl-hpo/trainer';
+import { benchAccuracy, benchArchs, benchTrain as runBenchTrain, profileTrain, type TrainProfile } from '@marl-hpo/trainer';
 import { intFlag, UsageError, type Command } from '../cli';
 
 export const benchTrain: Command = {
   path: ['bench', 'train'],
   usage:
-    'bench train [--arch small|vgg] [--samples 2048] [--batch 64] [--epochs 2] [--threads 1] [--backend auto|wasm|tensorflow|cpu] [--data <spec> [--train-limit N] [--val-fraction 0.1] [--lr 0.001] [--normalize MEAN,STD] [--seed 0]] [--profile [--steps 10]] [--json]',
+    'bench train [--arch small|vgg|vgg-bn] [--samples 2048] [--batch 64] [--epochs 2] [--threads 1] [--backend auto|wasm|tensorflow|cpu] [--data <spec> [--train-limit N] [--val-fraction 0.1] [--lr 0.001] [--normalize MEAN,STD] [--seed 0]] [--profile [--steps 10]] [--json]',
   summary:
     'Training throughput (samples/s) of the benchmark CNNs of ../shared/bench/torch_reference.py on random data; with --data (e.g. idx:/usr/share/datasets/fashion-mnist), trains on it and reports test accuracy; with --profile, where the time of one training step goes (per kernel and phase)',
   options: {
@@ -27,7 +27,7 @@ export const benchTrain: Command = {
   },
   async run({ values }, io) {
     const arch = String(values['arch'] ?? 'small');
-    if (arch !== 'small' && arch !== 'vgg') throw new UsageError(`--arch: expected small or vgg, got '${arch}'`);
+    if (!Object.keys(benchArchs).includes(arch)) throw new UsageError(`--arch: expected ${Object.keys(benchArchs).join(', ')}, got '${arch}'`);
     const backend = String(values['backend'] ?? 'auto');
     if (!['auto', 'wasm', 'tensorflow', 'cpu'].includes(backend)) throw new UsageError(`--backend: expected auto, wasm, tensorflow or cpu, got '${backend}'`);
     const common = {

@@ -78,7 +78,7 @@ export const inception: Template = {
     }
     layers.push(
       { kind: 'globalAvgPool', name: 'gap' },
-      { kind: 'dropout', name: 'drop', rate: 0.4 },
+      { kind: 'dropout', name: 'drop', rate: o.dropout ?? 0.4 },
       { kind: 'dense', name: 'logits', units: o.classes, activation: 'linear' },
     );
     const ir: ArchitectureIR = { template: 'inception', task: 'classification', input: o.input, classes: o.classes, layers };

@@ -8,6 +8,8 @@ export interface TemplateOptions {
   classes: number;
   /** vgg, inception: batch norm after every conv (VGG-16-BN style; trains much faster from scratch). Default false, as the originals. */
   batchNorm?: boolean;
+  /** vgg, inception: rate of the dropout layers (vgg: after fc1 and fc2, inception: before the classifier). Default: the original's (0.5, 0.4). */
+  dropout?: number;
 }
 
 /**
@@ -33,7 +35,9 @@ export function widthChoices(width: number, min = 4): number[] {
 }
 
 export function resolve(defaults: TemplateOptions, opts: Partial<TemplateOptions> = {}): TemplateOptions {
-  return { input: opts.input ?? defaults.input, classes: opts.classes ?? defaults.classes, batchNorm: opts.batchNorm ?? defaults.batchNorm ?? false };
+  const dropout = opts.dropout ?? defaults.dropout;
+  if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) throw new ArchError(`templateOptions.dropout: expected a rate in [0, 1), got ${JSON.stringify(dropout)}`);
+  return { input: opts.input ?? defaults.input, classes: opts.classes ?? defaults.classes, batchNorm: opts.batchNorm ?? defaults.batchNorm ?? false, dropout };
 }
 
 /**

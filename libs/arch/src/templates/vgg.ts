@@ -69,9 +69,9 @@ export const vgg: Template = {
     layers.push(
       { kind: 'flatten', name: 'flatten' },
       { kind: 'dense', name: 'fc1', units: values['fc1'] as number, activation: 'relu' },
-      { kind: 'dropout', name: 'fc1drop', rate: 0.5 },
+      { kind: 'dropout', name: 'fc1drop', rate: o.dropout ?? 0.5 },
       { kind: 'dense', name: 'fc2', units: values['fc2'] as number, activation: 'relu' },
-      { kind: 'dropout', name: 'fc2drop', rate: 0.5 },
+      { kind: 'dropout', name: 'fc2drop', rate: o.dropout ?? 0.5 },
       { kind: 'dense', name: 'logits', units: o.classes, activation: 'linear' },
     );
     const ir: ArchitectureIR = { template: 'vgg', task: 'classification', input: o.input, classes: o.classes, layers };

@@ -284,6 +284,65 @@ describe('3x3 stride-1 convolutions by Winograd (forward, input and weight gradi
   });
 });
 
+describe('BatchNormTraining and its gradient (ours) on wasm and cpu, against float64', () => {
+  // Channels a multiple of 4 (SIMD on wasm) and not; a ReLU fused or not; rows over several sum blocks.
+  it.each([
+    [[2, 5, 3, 12], true],
+    [[3, 4, 4, 5], false],
+    [[1, 30, 20, 8], true],
+  ] as [number[], boolean][])('%j relu %s', (shape, relu) => {
+    const r = rng(22);
+    const c = shape[3];
+    const rows = shape.reduce((a, b) => a * b, 1) / c;
+    const x = random(r, shape);
+    const dz = random(r, shape);
+    const gamma = Float32Array.from({ length: c }, () => 0.5 + r());
+    const beta = Float32Array.from({ length: c }, () => r() - 0.5);
+    const eps = 1e-3;
+    // float64 reference
+    const mean = new Float64Array(c);
+    const variance = new Float64Array(c);
+    for (let o = 0; o < rows * c; o++) mean[o % c] += x.data[o] / rows;
+    for (let o = 0; o < rows * c; o++) variance[o % c] += (x.data[o] - mean[o % c]) ** 2 / rows;
+    const xhat = Float64Array.from(x.data, (v, o) => (v - mean[o % c]) / Math.sqrt(variance[o % c] + eps));
+    const pre = Float64Array.from(xhat, (v, o) => v * gamma[o % c] + beta[o % c]);
+    const z = pre.map((v) => (relu ? Math.max(0, v) : v));
+    const g = Float64Array.from(dz.data, (d, o) => (relu && !(pre[o] > 0) ? 0 : d));
+    const dbeta = new Float64Array(c);
+    const dgamma = new Float64Array(c);
+    for (let o = 0; o < rows * c; o++) {
+      dbeta[o % c] += g[o];
+      dgamma[o % c] += g[o] * xhat[o];
+    }
+    const dx = g.map((v, o) => ((gamma[o % c] / Math.sqrt(variance[o % c] + eps)) * (rows * v - dbeta[o % c] - xhat[o] * dgamma[o % c])) / rows);
+    const maxErr = (got: ArrayLike<number>, want: ArrayLike<number>) => {
+      let e = 0;
+      let m = 0;
+      for (let i = 0; i < want.length; i++) {
+        e = Math.max(e, Math.abs(got[i] - want[i]));
+        m = Math.max(m, Math.abs(want[i]));
+      }
+      return e / m;
+    };
+    for (const backend of ['wasm', 'cpu'] as const) {
+      tf.setBackend(backend);
+      const attrs = { epsilon: eps, relu } as never;
+      const [zOut, mOut, vOut, dxOut, dgOut, dbOut] = tf.tidy(() => {
+        const [xt, gt, bt] = [tf.tensor(x.data, shape), tf.tensor1d(gamma), tf.tensor1d(beta)];
+        const fwd = tf.engine().runKernel('BatchNormTraining', { x: xt, gamma: gt, beta: bt }, attrs) as unknown as tf.Tensor[];
+        const bwd = tf.engine().runKernel('BatchNormTrainingGrad', { dz: tf.tensor(dz.data, shape), x: xt, gamma: gt, beta: bt, mean: fwd[1], variance: fwd[2] }, attrs) as unknown as tf.Tensor[];
+        return [...fwd, ...bwd].map((t) => t.dataSync());
+      });
+      expect(maxErr(zOut, z)).toBeLessThan(1e-5);
+      expect(maxErr(mOut, mean)).toBeLessThan(1e-5);
+      expect(maxErr(vOut, variance)).toBeLessThan(1e-5);
+      expect(maxErr(dxOut, dx)).toBeLessThan(1e-4);
+      expect(maxErr(dgOut, dgamma)).toBeLessThan(1e-5);
+      expect(maxErr(dbOut, dbeta)).toBeLessThan(1e-5);
+    }
+  });
+});
+
 describe('ReluBackprop (ours) on wasm and cpu', () => {
   it.each([
     [2, 5, 3, 8],

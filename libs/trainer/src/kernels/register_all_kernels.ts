@@ -2,6 +2,8 @@
 import { registerKernel, unregisterKernel, getKernel, type KernelConfig } from '@tensorflow/tfjs';
 import { avgPoolGradConfigs } from './AvgPoolGrad';
 import { batchMatMulConfig } from './BatchMatMul';
+import { batchNormTrainingConfigs } from './BatchNormTraining';
+import { batchNormTrainingGradConfigs } from './BatchNormTrainingGrad';
 import { conv2DConfig } from './Conv2D';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
@@ -35,7 +37,7 @@ export const wasmKernels: KernelConfig[] = [
 export const fixedKernels: KernelConfig[] = [...avgPoolGradConfigs, ...resizeBilinearGradConfigs, ...resizeNearestNeighborGradConfigs];
 
 /** Kernels of our own (no tfjs counterpart; the tensorflow backend lacks them), for the wasm and the cpu backend. */
-export const ownKernels: KernelConfig[] = [...reluBackpropConfigs];
+export const ownKernels: KernelConfig[] = [...reluBackpropConfigs, ...batchNormTrainingConfigs, ...batchNormTrainingGradConfigs];
 
 const registered = new Set<string>();
 

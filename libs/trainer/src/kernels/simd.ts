@@ -143,6 +143,86 @@ function colSum(): Fn {
   };
 }
 
+/**
+ * A loop over `rows` x `cols` float32 matrices (cols a multiple of 4, rows contiguous) with
+ * per-column vectors: params (...arrays, rows, cols, ...vectors); `body` gets the byte offset of
+ * the element (4 of them) in the matrices (`at`) and in the vectors (`col`), and v128 temporaries.
+ */
+function columnLoop(name: string, arrays: number, vectors: number, temporaries: number, body: (p: { arrays: number[]; vectors: number[]; at: number; col: number; tmp: number[] }) => Code): Fn {
+  const params = arrays + 2 + vectors;
+  const [rows, cols] = [arrays, arrays + 1];
+  const L = locals(params);
+  const [r, at, col, rowBytes] = ['r', 'at', 'col', 'rowBytes'].map(L.i32);
+  const tmp = Array.from({ length: temporaries }, (_, k) => L.v128(`t${k}`));
+  const p = { arrays: Array.from({ length: arrays }, (_, k) => k), vectors: Array.from({ length: vectors }, (_, k) => arrays + 2 + k), at, col, tmp };
+  return {
+    name,
+    params,
+    locals: L.counts(),
+    body: [
+      ...get(cols), ...i32(2), ...shl, ...set(rowBytes),
+      ...i32(0), ...set(at), ...i32(0), ...set(r),
+      ...whileLoop([...get(r), ...get(rows), ...ltS], [
+        ...i32(0), ...set(col),
+        ...whileLoop([...get(col), ...get(rowBytes), ...ltS], [...body(p), ...inc(at, i32(16)), ...inc(col, i32(16))]),
+        ...inc(r, i32(1)),
+      ]),
+    ],
+  };
+}
+
+const vecAt = (base: number, offset: number): Code => [...get(base), ...get(offset), ...add];
+
+/** bnSquares(x, rows, cols, mean, acc): acc[c] += sum_r (x[r][c] - mean[c])^2. */
+function bnSquares(): Fn {
+  return columnLoop('bnSquares', 1, 2, 1, ({ arrays: [x], vectors: [mean, acc], at, col, tmp: [d] }) => [
+    ...vecAt(x, at), ...load(), ...vecAt(mean, col), ...load(), ...fsub, ...set(d),
+    ...vecAt(acc, col), ...vecAt(acc, col), ...load(), ...get(d), ...get(d), ...fmul, ...fadd, ...store(),
+  ]);
+}
+
+/** z = x * scale + shift, then max(0, z) for the ReLU variant: the code of `x` (a v128 on the stack) and the channel offset. */
+const affine = (x: Code, scale: number, shift: number, col: number, relu: boolean, zero: number): Code => [
+  ...x, ...vecAt(scale, col), ...load(), ...fmul, ...vecAt(shift, col), ...load(), ...fadd, ...(relu ? [...get(zero), ...fmax] : []),
+];
+
+/** bnApply(x, out, rows, cols, scale, shift): out = x * scale + shift (ReLU'd in bnApplyRelu). */
+function bnApply(relu: boolean): Fn {
+  return columnLoop(relu ? 'bnApplyRelu' : 'bnApply', 2, 2, 1, ({ arrays: [x, out], vectors: [scale, shift], at, col, tmp: [zero] }) => [
+    ...zeroVec, ...set(zero),
+    ...vecAt(out, at), ...affine([...vecAt(x, at), ...load()], scale, shift, col, relu, zero), ...store(),
+  ]);
+}
+
+/**
+ * The gradient reaching the batch norm's output, g = dz, or dz where x * scale + shift > 0 (relu:
+ * the ReLU after it, recomputed from its input).
+ */
+const maskedGrad = (dz: number, x: number, at: number, scale: number, shift: number, col: number, relu: boolean, zero: number): Code =>
+  relu ? [...vecAt(dz, at), ...load(), ...affine([...vecAt(x, at), ...load()], scale, shift, col, false, zero), ...get(zero), ...fgt, ...and] : [...vecAt(dz, at), ...load()];
+
+/** bnGradSums(dz, x, rows, cols, scale, shift, mean, accG, accGX): accG[c] += sum_r g; accGX[c] += sum_r g (x - mean) (g: maskedGrad). */
+function bnGradSums(relu: boolean): Fn {
+  return columnLoop(relu ? 'bnGradSumsRelu' : 'bnGradSums', 2, 5, 2, ({ arrays: [dz, x], vectors: [scale, shift, mean, accG, accGX], at, col, tmp: [g, zero] }) => [
+    ...zeroVec, ...set(zero),
+    ...maskedGrad(dz, x, at, scale, shift, col, relu, zero), ...set(g),
+    ...vecAt(accG, col), ...vecAt(accG, col), ...load(), ...get(g), ...fadd, ...store(),
+    ...vecAt(accGX, col), ...vecAt(accGX, col), ...load(), ...get(g), ...vecAt(x, at), ...load(), ...vecAt(mean, col), ...load(), ...fsub, ...fmul, ...fadd, ...store(),
+  ]);
+}
+
+/** bnGradApply(dz, x, out, rows, cols, scale, shift, a, b, c): out = a g + b x + c (g: maskedGrad). */
+function bnGradApply(relu: boolean): Fn {
+  return columnLoop(relu ? 'bnGradApplyRelu' : 'bnGradApply', 3, 5, 1, ({ arrays: [dz, x, out], vectors: [scale, shift, a, b, c], at, col, tmp: [zero] }) => [
+    ...zeroVec, ...set(zero),
+    ...vecAt(out, at),
+    ...maskedGrad(dz, x, at, scale, shift, col, relu, zero), ...vecAt(a, col), ...load(), ...fmul,
+    ...vecAt(x, at), ...load(), ...vecAt(b, col), ...load(), ...fmul, ...fadd,
+    ...vecAt(c, col), ...load(), ...fadd,
+    ...store(),
+  ]);
+}
+
 /** reluBackprop(dy, y, g, rows, cols, acc): g = dy where y > 0 else 0; acc[c] += sum_r g[r][c]. cols a multiple of 4. */
 function reluBackprop(): Fn {
   const [dy, y, g, rows, cols, acc] = [0, 1, 2, 3, 4, 5];
@@ -310,7 +390,18 @@ function convPacked(relu: boolean, fma: boolean): Fn {
 
 type ConvPacked = (x: number, rowBytes: number, xStep: number, wp: number, tap0: number, wRow: number, blockTaps: number, bias: number, y: number, count: number, n: number, ni: number, rows: number, xRowStep: number, yRowStep: number, coBytes: number, cStart: number, cEnd: number) => void;
 
+type BnApply = (x: number, out: number, rows: number, cols: number, scale: number, shift: number) => void;
+type BnGradSums = (dz: number, x: number, rows: number, cols: number, scale: number, shift: number, mean: number, accG: number, accGX: number) => void;
+type BnGradApply = (dz: number, x: number, out: number, rows: number, cols: number, scale: number, shift: number, a: number, b: number, c: number) => void;
+
 export interface Simd {
+  bnSquares(x: number, rows: number, cols: number, mean: number, acc: number): void;
+  bnApply: BnApply;
+  bnApplyRelu: BnApply;
+  bnGradSums: BnGradSums;
+  bnGradSumsRelu: BnGradSums;
+  bnGradApply: BnGradApply;
+  bnGradApplyRelu: BnGradApply;
   adam(p: number, g: number, m: number, v: number, out: number, n: number, a: number, b1: number, b2: number, s: number, eps: number, gs: number): void;
   reluBackprop(dy: number, y: number, g: number, rows: number, cols: number, acc: number): void;
   convPacked: ConvPacked;
@@ -325,5 +416,5 @@ export interface Simd {
  * `fma` (default: when relaxed SIMD is available): multiply-adds fused.
  */
 export function simdFor(backend: BackendWasm, fma = relaxedSimd()): Simd | undefined {
-  return kernelsFor<Simd>(backend, `simd/fma=${fma}`, () => [dwRows(fma), maxPoolGradRow(), colSum(), convPacked(false, fma), convPacked(true, fma), reluBackprop(), adam()]);
+  return kernelsFor<Simd>(backend, `simd/fma=${fma}`, () => [dwRows(fma), maxPoolGradRow(), colSum(), convPacked(false, fma), convPacked(true, fma), reluBackprop(), adam(), bnSquares(), bnApply(false), bnApply(true), bnGradSums(false), bnGradSums(true), bnGradApply(false), bnGradApply(true)]);
 }
