@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '@marl-hpo/search';
 import { ReportError } from './errors';
 import type { Chart } from './svg/svg';
 
@@ -25,7 +26,7 @@ export async function writeImages(charts: Chart[], dir: string, formats: ImageFo
       const file = path.join(dir, `${c.id}.${f}`);
       const data = f === 'svg' ? `<?xml version="1.0" encoding="UTF-8"?>\n${c.svg}\n` : await svgToPng(c.svg);
       try {
-        fs.writeFileSync(file, data);
+        writeFileAtomic(file, data);
       } catch (e) {
         throw new ReportError(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '@marl-hpo/search';
 import { allCharts, buildCharts, type ReportCharts } from './charts';
 import { ReportError } from './errors';
 import { reportHtml, type HtmlOptions } from './html';
@@ -40,7 +41,8 @@ export async function writeReport(dir: string, opts: WriteReportOptions = {}): P
   const out = opts.out ?? path.join(dir, 'report.html');
   try {
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, report.html);
+    // Often written into the run folder while a search runs there: whole or not at all.
+    writeFileAtomic(out, report.html);
   } catch (e) {
     throw new ReportError(`${out}: cannot write the report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }

@@ -1,5 +1,5 @@
-import { renameSync, writeFileSync } from 'node:fs';
 import { calibrate, generateCalibrationModels, readModelFile, type CalibrationModel } from '@marl-hpo/profiler';
+import { writeFileAtomic } from '@marl-hpo/search';
 import { intFlag, table, UsageError, type Command } from '../cli';
 import { measureFlags, optionsFromFlags } from './profile';
 
@@ -29,10 +29,8 @@ export const profileCalibrate: Command = {
     }
     const progress = io.isTTY && !values.json ? (done: number, total: number, name: string) => io.err(`measuring ${done + 1 > total ? total : done + 1}/${total} ${name}`) : undefined;
     const { calibration, points } = await calibrate(models, { measure, holdout, seed, onProgress: progress });
-    const tmp = `${out}.tmp-${process.pid}`;
     try {
-      writeFileSync(tmp, JSON.stringify(calibration, null, 2) + '\n');
-      renameSync(tmp, out);
+      writeFileAtomic(out, JSON.stringify(calibration, null, 2) + '\n');
     } catch (e) {
       throw new UsageError(`--out ${out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
