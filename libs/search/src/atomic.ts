@@ -66,10 +66,10 @@ const TEMP_FILE = /^\..+\.(\d+)\.tmp$/;
 /**
  * Writes a file so that readers (and a crash, a full disk, a killed process) see the old or
  * the new content, never a part: every byte written and checked, fsynced, renamed over the
- * old file, the directory fsynced. On any error the temporary file is removed and the old
+ * old file, the directory fsynced (unless `syncDir: false`). On any error the temporary file is removed and the old
  * file stays as it was; a full or read-only disk is a DiskError naming the file.
  */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array, opts: { syncDir?: boolean } = {}): void {
   const tmp = tempFileOf(file);
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   let fd: number | undefined;
@@ -85,7 +85,8 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.rmSync(tmp, { force: true });
     throw asDiskError(e, file);
   }
-  fsyncDir(path.dirname(file));
+  // Several files of one folder written together: the caller fsyncs the folder once after them.
+  if (opts.syncDir !== false) fsyncDir(path.dirname(file));
 }
 
 /**

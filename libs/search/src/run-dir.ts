@@ -80,11 +80,11 @@ export class RunDir {
     write();
   }
 
-  writeJson(file: string, value: unknown): void {
-    writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+  writeJson(file: string, value: unknown, opts?: { syncDir?: boolean }): void {
+    writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', opts);
   }
 
-  writeResults(records: EvaluationRecord[], slots: Slot[]): void {
+  writeResults(records: EvaluationRecord[], slots: Slot[], opts?: { syncDir?: boolean }): void {
     const metricNames = [...new Set(records.flatMap((r) => Object.keys(r.metrics)))].sort();
     const esc = (v: unknown) => {
       const s = v === undefined ? '' : typeof v === 'string' ? v : canonicalJson(v);
@@ -92,7 +92,7 @@ export class RunDir {
     };
     const header = ['episode', 'status', 'reward', 'cachedFrom', 'baseline', ...metricNames, ...slots.map((s) => s.name), 'error'];
     const rows = records.map((r) => [r.episode, r.status, r.reward, r.cachedFrom, r.baseline ? 1 : '', ...metricNames.map((m) => r.metrics[m as keyof typeof r.metrics]), ...slots.map((s) => r.values[s.name]), r.error]);
-    writeFileAtomic(this.results, [header, ...rows].map((row) => row.map(esc).join(',')).join('\n') + '\n');
+    writeFileAtomic(this.results, [header, ...rows].map((row) => row.map(esc).join(',')).join('\n') + '\n', opts);
   }
 }
 

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import { canonicalJson, getTemplate, indexesOf, spaceSize, summarize, valuesOf, type ArchitectureIR, type ConfigValues, type SearchSpace, type Template, type TemplateOptions } from '@marl-hpo/arch';
 import { createAgent, type Agent } from '@marl-hpo/agents';
 import { decodeModel } from '@marl-hpo/onnx';
-import { DiskError, writeFileAtomic } from './atomic';
+import { DiskError, fsyncDir, writeFileAtomic } from './atomic';
 import { ConfigError, templateOptionsFor, type SearchConfig } from './config';
 import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
-import { checkStaticFeasibility, hopeless, NoFeasibleError, noFeasibleMessage } from './feasibility';
+import { checkStaticFeasibility, constraintsUnmet, hopeless, NoFeasibleError, noFeasibleMessage } from './feasibility';
 import { countsAgainstBudget as costly, isFullFidelity as isFull, JournalWriter, MAX_STEPS_PER_EVALUATION, learnedFrom, readJournal, type EvaluationRecord, type Fidelity } from './journal';
 import { paretoFront, qualityOf } from './pareto';
 import { checkMetricsProduced, computeReward, MIN_REWARD, STATIC_METRICS, violatedConstraints, type Metrics, type RewardSpec } from './reward';
@@ -272,7 +272,7 @@ async function search(run: RunDir, config: SearchConfig, opts: SearchOptions): P
   }
   if (fatal) throw fatal;
   const stopped = opts.signal?.aborted ? 'interrupted' : timeUp() && budgetLeft() ? 'time' : 'budget';
-  if (!best && stopped !== 'interrupted') throw new NoFeasibleError(noFeasibleMessage(records, spec, witness));
+  if (!best && stopped !== 'interrupted' && constraintsUnmet(records)) throw new NoFeasibleError(noFeasibleMessage(records, spec, witness));
   return { records, best, stopped, dir: run.dir, bestOnnx };
 }
 
@@ -355,7 +355,10 @@ function modelProblem(bytes: Uint8Array, record: EvaluationRecord): string | und
 }
 
 function writeState(run: RunDir, agent: Agent, space: SearchSpace, records: EvaluationRecord[], template: Template, opts: TemplateOptions): void {
-  run.writeJson(run.agents, { template: template.name, input: opts.input, classes: opts.classes, slots: space.slots, agent: agent.state() });
-  run.writeResults(records, space.slots);
-  run.writeJson(run.pareto, { front: paretoFront(records.filter(isFull)) });
+  // After every episode: one folder fsync for the three files (each is renamed whole anyway).
+  const batch = { syncDir: false };
+  run.writeJson(run.agents, { template: template.name, input: opts.input, classes: opts.classes, slots: space.slots, agent: agent.state() }, batch);
+  run.writeResults(records, space.slots, batch);
+  run.writeJson(run.pareto, { front: paretoFront(records.filter(isFull)) }, batch);
+  fsyncDir(run.dir);
 }
