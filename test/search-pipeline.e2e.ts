@@ -99,7 +99,9 @@ test('an evaluation whose loss becomes non-finite is journaled as diverged: no m
   fs.writeFileSync(path.join(dir, 'diverge.json'), JSON.stringify(config));
   const out = path.join(dir, 'diverge');
   const r = cli(['search', '--config', path.join(dir, 'diverge.json'), '--out', out, '--json'], { env: { ...process.env, MARL_HPO_CACHE_DIR: cacheDir } });
-  expect(r.code).toBe(0);
+  // Nothing feasible at the end: exit 2 with the reason, like a trainer that failed every time.
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/^marl-hpo: no feasible configuration in \d+ episodes?: .*1 diverged/m);
   const records = fs.readFileSync(path.join(out, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => !x.skipped);
   expect(records).toHaveLength(1);
   expect(records[0]).toMatchObject({ status: 'diverged', reward: 0 });

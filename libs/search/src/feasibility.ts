@@ -121,15 +121,6 @@ export function hopeless(records: EvaluationRecord[]): boolean {
 }
 
 /**
- * A search without a feasible result because of its constraints (an error to report): trained
- * evaluations were infeasible, or the bounded number of proposals all were. Not when every
- * evaluation failed or diverged: that is the trainer's story, told by the journal.
- */
-export function constraintsUnmet(records: EvaluationRecord[]): boolean {
-  return !records.some((r) => r.status === 'ok') && (hopeless(records) || trainedInfeasible(records).length > 0);
-}
-
-/**
  * Why a search found nothing feasible, in one line: each unmet constraint and the closest value
  * seen, and `witness`, a configuration the cost model says meets the constraints on params/MACs.
  */

@@ -5,7 +5,7 @@ import { decodeModel } from '@marl-hpo/onnx';
 import { DiskError, fsyncDir, writeFileAtomic } from './atomic';
 import { ConfigError, templateOptionsFor, type SearchConfig } from './config';
 import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
-import { checkStaticFeasibility, constraintsUnmet, hopeless, NoFeasibleError, noFeasibleMessage } from './feasibility';
+import { checkStaticFeasibility, hopeless, NoFeasibleError, noFeasibleMessage } from './feasibility';
 import { countsAgainstBudget as costly, isFullFidelity as isFull, JournalWriter, MAX_STEPS_PER_EVALUATION, learnedFrom, readJournal, type EvaluationRecord, type Fidelity } from './journal';
 import { paretoFront, qualityOf } from './pareto';
 import { checkMetricsProduced, computeReward, MIN_REWARD, STATIC_METRICS, violatedConstraints, type Metrics, type RewardSpec } from './reward';
@@ -272,7 +272,7 @@ async function search(run: RunDir, config: SearchConfig, opts: SearchOptions): P
   }
   if (fatal) throw fatal;
   const stopped = opts.signal?.aborted ? 'interrupted' : timeUp() && budgetLeft() ? 'time' : 'budget';
-  if (!best && stopped !== 'interrupted' && constraintsUnmet(records)) throw new NoFeasibleError(noFeasibleMessage(records, spec, witness));
+  if (!best && stopped !== 'interrupted') throw new NoFeasibleError(noFeasibleMessage(records, spec, witness));
   return { records, best, stopped, dir: run.dir, bestOnnx };
 }
 

@@ -8,16 +8,8 @@ import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { Simd } from './simd';
 import { alloc, f32, heapF32 } from './wasm';
+import type { ConvGeometry } from './geometry';
 import { winogradConv, winogradFits } from './winograd';
-
-export interface ConvGeometry {
-  /** Output [n, oh, ow, co]. */
-  outShape: number[];
-  strides: [number, number];
-  /** Padding before the first row / column. */
-  top: number;
-  left: number;
-}
 
 /** Bytes of weights (all taps of a block of output channels) kept hot while they sweep the batch. */
 let blockBytes = 256 * 1024;

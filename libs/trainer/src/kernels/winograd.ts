@@ -17,7 +17,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { add, fadd, fmax, fneg, fsub, get, i32, ifElse, inc, load, locals, ltS, set, store, whileLoop, zeroVec, type Code, type Fn } from './asm';
-import type { ConvGeometry } from './conv';
+import type { ConvGeometry } from './geometry';
 import { kernelsFor } from './jit';
 import type { Simd } from './simd';
 import { alloc, f32, heapF32 } from './wasm';
