@@ -134,6 +134,22 @@ describe('no training process outlives the search', () => {
     expect(await until(() => tree.every((p) => !alive(p)), 15_000)).toBe(true);
   }, 120_000);
 
+  test('SIGKILL of one pool worker ends its command group; the search records the evaluation as failed and goes on', async () => {
+    const { search, pids } = hang('worker-kill', ['--workers', '2']);
+    expect(await until(() => fs.readdirSync(pids).length === 2, 60_000)).toBe(true);
+    const tree = descendants(search.child.pid!);
+    const [victim] = tree.filter((p) => cmdline(p).includes('eval.worker.js'));
+    const below = descendants(victim);
+    expect(below.filter((p) => cmdline(p).startsWith('/usr/bin/python3 ')).length).toBe(1);
+    process.kill(victim, 'SIGKILL');
+    expect(await until(() => below.every((p) => !alive(p)), 15_000)).toBe(true);
+    const line = await search.waitFor((l) => l.type === 'episode');
+    expect(line).toMatchObject({ status: 'failed', error: expect.stringMatching(/^worker process died \(SIGKILL/) });
+    // The other worker's command still runs; a new worker took the next proposal.
+    expect(alive(search.child.pid!)).toBe(true);
+    search.child.kill('SIGKILL');
+  }, 120_000);
+
   test('Ctrl-C (SIGINT) stops the search cleanly (exit 130) and ends the running command', async () => {
     const { search, pids } = hang('sigint', []);
     expect(await until(() => fs.readdirSync(pids).length === 1, 60_000)).toBe(true);
