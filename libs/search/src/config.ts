@@ -106,7 +106,7 @@ export const searchConfigSchema = z
         cwd: z.string().min(1).optional().describe('command backend: working directory of the command (default: the current one)'),
         timeoutSeconds: z.number().positive().optional().describe('command, torch: an evaluation that trains longer fails, its process group is ended'),
         metrics: z.array(z.string().min(1)).optional().describe("command backend: metric names metrics.json always has besides the task's quality metric (accuracy or mIoU)"),
-        arrays: z.boolean().optional().describe('command backend: write the dataset as .npy files for the command (default true)'),
+        arrays: z.boolean().optional().describe('command, torch: write the dataset as .npy files (default: yes up to 8 GiB; true: any size; false: not, for a command that loads dataset.spec itself)'),
         keepJobs: z.boolean().optional().describe('command, torch: keep every job folder (job.json, metrics.json, model.onnx, train.log) instead of removing it'),
         workDir: z.string().min(1).optional().describe('command, torch: where job folders are made (default: the OS temp folder)'),
         python: z.string().min(1).optional().describe('torch backend: the Python interpreter (default: $MARL_HPO_PYTHON, else python3 or /usr/bin/python3, whichever imports torch)'),

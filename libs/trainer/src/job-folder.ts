@@ -5,12 +5,36 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { DatasetArrays } from '@marl-hpo/data';
+import { exportArrays, type DatasetArrays } from '@marl-hpo/data';
 import { INPUT_NAME, OUTPUT_NAME } from '@marl-hpo/onnx';
 import { checkModel } from './check-model';
-import { TrainerFailure } from './errors';
+import { TrainerError, TrainerFailure } from './errors';
 import { recipeFor } from './recipe';
 import type { TrainedModel, TrainerConfig, TrainerContext, TrainJob } from './types';
+
+/** Datasets larger than this as float32 arrays are written only when `trainer.arrays` is true. */
+const ARRAYS_LIMIT_BYTES = 8 * 2 ** 30;
+
+/**
+ * The dataset as .npy arrays for an outside trainer (written once per dataset), unless the
+ * config says `arrays: false`. A dataset that would take more than 8 GiB needs `arrays: true`:
+ * a user error says so rather than filling a disk unasked.
+ */
+export async function datasetArrays(config: TrainerConfig, ctx: TrainerContext, needed: boolean): Promise<DatasetArrays | undefined> {
+  if (config.arrays === false) {
+    if (needed) throw new TrainerError(`trainer.arrays: the ${config.backend} backend trains on the .npy arrays, it cannot be false`);
+    return undefined;
+  }
+  const ds = ctx.dataset;
+  const [h, w, c] = ds.shape;
+  const samples = ds.train.size + ds.val.size + (ds.test?.size ?? 0);
+  const bytes = samples * (h * w * c * 4 + (ds.task === 'segmentation' ? h * w * 4 : 4));
+  if (bytes > ARRAYS_LIMIT_BYTES && config.arrays !== true) {
+    const gib = (bytes / 2 ** 30).toFixed(1);
+    throw new TrainerError(`trainer.arrays: the dataset as float32 .npy arrays takes ${gib} GiB; set "arrays": true to write them anyway${needed ? '' : ', or false to let the command load dataset.spec itself'}`);
+  }
+  return exportArrays(ds);
+}
 
 /** Bump when job.json changes incompatibly; trainers refuse versions they do not know. */
 export const JOB_VERSION = 1;

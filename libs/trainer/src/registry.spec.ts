@@ -70,3 +70,14 @@ test('plug-ins are npm packages named in the config; a bad one says what is wron
   await expect(openTrainer(config('@team/trainer-throws'), ctx)).rejects.toMatchObject({ userError: true, message: "trainer plug-in '@team/trainer-throws' failed to load: no GPU driver" });
   await expect(openTrainer(config('tensorflw'), ctx)).rejects.toMatchObject({ userError: true, message: expect.stringMatching(/^trainer\.backend: unknown trainer 'tensorflw' \(registered: tfjs, command, torch, @team\/trainer-good; no npm package/) });
 });
+
+test('a dataset too big for .npy arrays (over 8 GiB as float32) needs trainer.arrays: true; torch cannot do without them', async () => {
+  const big = { ...ctx, dataset: { task: 'classification', shape: [224, 224, 3], classes: ['a', 'b'], train: { size: 20_000 }, val: { size: 2_000 } } as unknown as Dataset };
+  await expect(openTrainer(config('command', { command: ['sh'] }), big)).rejects.toMatchObject({
+    userError: true,
+    message: 'trainer.arrays: the dataset as float32 .npy arrays takes 12.3 GiB; set "arrays": true to write them anyway, or false to let the command load dataset.spec itself',
+  });
+  const s = await openTrainer(config('command', { command: ['sh'], arrays: false }), big);
+  await s.close();
+  await expect(openTrainer(config('torch', { arrays: false }), ctx)).rejects.toMatchObject({ userError: true, message: 'trainer.arrays: the torch backend trains on the .npy arrays, it cannot be false' });
+});

@@ -34,7 +34,7 @@ export interface TrainerConfig {
   timeoutSeconds?: number;
   /** command: metric names metrics.json promises besides the task's quality metric. */
   metrics?: string[];
-  /** command: write the dataset as .npy files for the command (default true). */
+  /** command, torch: write the dataset as .npy files (default: up to 8 GiB; true: any size; false: not, command only). */
   arrays?: boolean;
   /** command, torch: keep every job folder (default: removed after the evaluation). */
   keepJobs?: boolean;

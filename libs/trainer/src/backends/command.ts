@@ -4,9 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { exportArrays } from '@marl-hpo/data';
 import { TrainerError, TrainerFailure, TrainingAborted } from '../errors';
-import { jobDocument, JobFolders, qualityMetric, readOutputs, writeJob } from '../job-folder';
+import { datasetArrays, jobDocument, JobFolders, qualityMetric, readOutputs, writeJob } from '../job-folder';
 import { describeExit, ProcessGroup, runToEnd } from '../process-group';
 import type { Trainer, TrainerConfig } from '../types';
 
@@ -42,7 +41,7 @@ export const commandTrainer: Trainer = {
   async open(config, ctx) {
     const { argv, cwd } = checkCommandConfig(config);
     const required = [...new Set([qualityMetric(ctx.dataset.task), ...(config.metrics ?? [])])];
-    const arrays = config.arrays === false ? undefined : await exportArrays(ctx.dataset);
+    const arrays = await datasetArrays(config, ctx, false);
     const folders = new JobFolders(config);
     const running = new Set<ProcessGroup>();
     return {

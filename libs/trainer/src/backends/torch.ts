@@ -7,9 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { exportArrays } from '@marl-hpo/data';
 import { TrainerError, TrainerFailure, TrainingAborted } from '../errors';
-import { jobDocument, JobFolders, readOutputs, writeJob, type JobFolder } from '../job-folder';
+import { datasetArrays, jobDocument, JobFolders, readOutputs, writeJob, type JobFolder } from '../job-folder';
 import { TASK_METRICS } from '../metrics';
 import { describeExit, ProcessGroup } from '../process-group';
 import type { Trainer, TrainerConfig } from '../types';
@@ -89,7 +88,7 @@ export const torchTrainer: Trainer = {
     if (config.timeoutSeconds !== undefined && !(config.timeoutSeconds > 0)) throw new TrainerError(`trainer.timeoutSeconds: expected a number > 0, got ${config.timeoutSeconds}`);
     const pkg = torchPackageDir();
     const env = { ...process.env, PYTHONPATH: [pkg, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter), PYTHONDONTWRITEBYTECODE: '1' };
-    const arrays = await exportArrays(ctx.dataset);
+    const arrays = await datasetArrays(config, ctx, true);
     const required = [...TASK_METRICS[ctx.dataset.task]];
     const folders = new JobFolders(config);
 
