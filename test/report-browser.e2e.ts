@@ -117,7 +117,8 @@ test('dashboard lists the runs, serves their reports and follows a run that grow
   expect(await page.textContent('main')).toMatch(/partial[\s\S]*\d of 31 evaluations/);
   await page.screenshot({ path: path.join(shots, 'dashboard-index.png') });
 
-  await page.click('a[href="/run/done/"]');
+  // Wait for the new page to load: charts read right after the click can come from a half-parsed document.
+  await Promise.all([page.waitForURL(/\/run\/done\/$/, { waitUntil: 'load' }), page.click('a[href="/run/done/"]')]);
   expectRendered(await charts(page), ['reward', 'pareto', 'params', 'greedy', 'best-layers']);
   expect(await page.getAttribute('a[href="/run/done/chart/reward.png"]', 'download')).toBe('');
 
