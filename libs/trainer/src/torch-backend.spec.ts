@@ -2,7 +2,8 @@
 // IRs that use every node kind, its PyTorch model has the IR's parameter count; onnxruntime on
 // the ONNX it exports gives torch's own output (1e-4); and its weights, exported by our own
 // exporter (libs/onnx, itself checked against the tfjs trainer), give the same output too, so
-// both backends train the same function of the same weights.
+// both backends train the same function of the same weights. With TORCH_PARITY_JSON=<file> the
+// measured figures (parameter counts, largest output differences) are written there as JSON.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,10 @@ import { checkModel } from './check-model';
 const script = path.join(__dirname, '../../../python/tests/parity.py');
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'torch-backend-parity-'));
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+const figures: Record<string, { torchParams?: number; irParams?: number; onnxruntimeVsTorch?: number; ourExporterVsTorch?: number }> = {};
+afterAll(() => {
+  if (process.env.TORCH_PARITY_JSON) fs.writeFileSync(process.env.TORCH_PARITY_JSON, JSON.stringify({ tolerance: 1e-4, cases: figures }, null, 1) + '\n');
+});
 
 interface Parity {
   params: number;
@@ -125,16 +130,19 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return d;
 };
 
-describe.each(cases.map(([label, ir], i) => [label, ir, i] as const))('%s', (_label, ir, i) => {
+describe.each(cases.map(([label, ir], i) => [label, ir, i] as const))('%s', (label, ir, i) => {
   const r = results[i];
+  const figure = (figures[label] ??= {});
 
   it("has the IR's parameter count", () => {
+    Object.assign(figure, { torchParams: r.params, irParams: summarize(ir).params });
     expect(r.params).toBe(summarize(ir).params);
   });
 
   it("exports ONNX that onnxruntime runs to torch's output (1e-4), within the model contract", async () => {
     const bytes = fs.readFileSync(r.onnx);
-    expect(maxDiff(await run(bytes, r.x), r.probabilities.data)).toBeLessThan(1e-4);
+    figure.onnxruntimeVsTorch = maxDiff(await run(bytes, r.x), r.probabilities.data);
+    expect(figure.onnxruntimeVsTorch).toBeLessThan(1e-4);
     const [h, w, c] = ir.input;
     const ctx = { dataset: { task: ir.task, shape: [h, w, c], classes: Array.from({ length: ir.classes }, String), name: 'x', normalize: { mean: [0], std: [1] } } as unknown as Dataset, datasetSpec: { spec: 'x', options: {} }, seed: 0 };
     expect(() => checkModel(bytes, { proposal: 0, ir, values: {}, fidelity: { epochs: 1 } }, ctx, {}, 'model.onnx')).not.toThrow();
@@ -146,7 +154,8 @@ describe.each(cases.map(([label, ir], i) => [label, ir, i] as const))('%s', (_la
     const weights: WeightMap = {};
     for (const [name, { shape, offset }] of Object.entries(r.index)) weights[name] = { shape, data: all.slice(offset, offset + shape.reduce((a, b) => a * b, 1)) };
     const ours = await run(exportOnnx(ir, weights), r.x);
-    expect(maxDiff(ours, r.probabilities.data)).toBeLessThan(1e-4);
+    figure.ourExporterVsTorch = maxDiff(ours, r.probabilities.data);
+    expect(figure.ourExporterVsTorch).toBeLessThan(1e-4);
     // The output is not trivially uniform (the comparison would prove nothing).
     expect(Math.max(...ours) - Math.min(...ours)).toBeGreaterThan(1e-3);
   });
