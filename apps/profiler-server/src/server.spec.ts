@@ -98,27 +98,35 @@ describe('profiler server with the remote backend', () => {
     let running = 0;
     let most = 0;
     const order: number[] = [];
-    const slowFake = async (model: Uint8Array) => {
+    // Measurements wait for the test to let them go, so the queue state does not depend on timing.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const heldFake = async (model: Uint8Array) => {
       running++;
       most = Math.max(most, running);
-      await new Promise((r) => setTimeout(r, 50));
+      await gate;
       order.push(model[0]);
       running--;
       return fakeResult;
     };
-    const { server, url } = await start({ measure: slowFake, maxQueue: 2 });
+    const { server, url } = await start({ measure: heldFake, maxQueue: 2 });
+    const queued = async () => ((await (await fetch(`${url}/health`)).json()) as { queue: number }).queue;
     try {
-      // Sequential sends so arrival order is known; the answers come back concurrently.
+      // One at a time, each seen by the server before the next, so arrival order is known.
       const pending: Promise<Response>[] = [];
-      for (const id of [1, 2, 3, 4]) {
+      for (const [id, length] of [[1, 1], [2, 2], [3, 3]]) {
         pending.push(post(url, new Uint8Array([id, 0, 0])));
-        await new Promise((r) => setTimeout(r, 10));
+        while ((await queued()) < length) await new Promise((r) => setTimeout(r, 5));
       }
+      // One measuring and two waiting: the fourth is refused at once.
+      expect((await post(url, new Uint8Array([4, 0, 0]))).status).toBe(503);
+      release();
       const statuses = (await Promise.all(pending)).map((r) => r.status);
       expect(most).toBe(1);
-      expect(statuses).toEqual([200, 200, 200, 503]);
+      expect(statuses).toEqual([200, 200, 200]);
       expect(order).toEqual([1, 2, 3]);
     } finally {
+      release();
       await stop(server);
     }
   });
