@@ -121,10 +121,11 @@ describe('option combinations', () => {
   const fails = (algorithm: Algorithm, options: Record<string, unknown>, message: RegExp) =>
     expect(() => make(algorithm, 1, options)).toThrow(message);
   it('fail in the constructor, naming the option', () => {
-    fails('marl', { alpha: 0 }, /options\.alpha/);
+    fails('marl', { rankPower: 0 }, /options\.rankPower: expected a number in \(0, 100\]/);
     fails('marl', { gamma: 1.5 }, /options\.gamma/);
     fails('marl', { epsilon: [[0.5, 1], [0.2, 0.1]] }, /options\.epsilon: entry 1/);
-    fails('marl', { replay: -1 }, /options\.replay/);
+    fails('marl', { prior: -1 }, /options\.prior: expected a number in \(0, 1000000\]/);
+    fails('marl', { alpha: 1 }, /options\.alpha: not an option of 'marl'/);
     fails('marl', { population: 10 }, /options\.population: not an option of 'marl'/);
     fails('qlearning', { epsilon: [[0, 2]] }, /options\.epsilon/);
     fails('evolution', { population: 5, sample: 6 }, /options\.sample: 6 exceeds options\.population \(5\)/);

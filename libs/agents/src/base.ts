@@ -34,6 +34,11 @@ export abstract class BaseAgent implements Agent {
     return Math.max(this.proposed, this.observed);
   }
 
+  /** Proposals not observed yet (configurations being evaluated). */
+  protected get inFlight(): readonly Config[] {
+    return this.pending;
+  }
+
   propose(): Config {
     const episode = this.episode;
     const config = this.proposeAt(episode, Rng.for(this.seed, STREAM_PROPOSE, episode));

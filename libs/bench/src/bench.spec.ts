@@ -203,7 +203,7 @@ describe('runSearchBench', () => {
       expect([...means].sort((x, y) => x - y)).toEqual(means);
       expect(r.regret['30'].mean).toBeCloseTo(a.optimum - r.bestReward['30'].mean, 12);
     }
-    expect(a.results.marl.options).toMatchObject({ alpha: expect.any(Number), gamma: expect.any(Number) });
+    expect(a.results.marl.options).toMatchObject({ rankPower: expect.any(Number), gamma: expect.any(Number) });
   });
 
   it('scores absent and failed configurations with the minimum reward', () => {
@@ -221,8 +221,9 @@ describe('runSearchBench', () => {
     expect(evaluations.accounting).toBe('evaluations');
     for (const a of ['random', 'marl']) {
       expect(episodes.results[a].proposals).toBe(40);
-      // Half the space (slot b >= 2) is rejected before training: free, so more proposals per evaluation.
-      expect(evaluations.results[a].proposals).toBeGreaterThan(60);
+      // Half the space (slot b >= 2) is rejected before training: free, so more proposals per
+      // evaluation (random: about 80; marl learns to avoid the rejected half, so fewer).
+      expect(evaluations.results[a].proposals).toBeGreaterThan(a === 'random' ? 60 : 40);
       // Only training failures ([0,0,0,0], absent [3,3,3,3] is rejected by params) cost a failed evaluation.
       expect(evaluations.results[a].failedFraction).toBeLessThan(0.05);
       expect(episodes.results[a].failedFraction).toBeGreaterThan(0.2);

@@ -81,7 +81,7 @@ export const searchConfigSchema = z
     objectives: z.array(objective).min(1).describe('combined into one global reward'),
     constraints: z.array(constraint).default([]).describe('hard constraints: violating one gives the minimum reward'),
     algorithm: z.enum(algorithms as [Algorithm, ...Algorithm[]]).default('marl').describe(`search algorithm: ${algorithms.join(', ')}`),
-    agent: z.record(z.string(), z.unknown()).default({}).describe('algorithm options, e.g. marl: alpha, gamma, epsilon, replay, initialQ; evolution: population, sample; tpe: startupTrials, candidates, gamma, gammaMax, priorWeight, ordered (auto | never | always), ...'),
+    agent: z.record(z.string(), z.unknown()).default({}).describe('algorithm options, e.g. marl: gamma, epsilon schedule, initialQ, rankPower, prior (libs/agents/README.md); evolution: population, sample; tpe: startupTrials, candidates, gamma, gammaMax, priorWeight, ordered (auto | never | always), ...'),
     seed: z.number().int().default(0),
     baseline: z.boolean().default(false).describe("evaluate the template's baseline first (for size and latency ratios)"),
     trainer: z

@@ -63,7 +63,7 @@ const cases: [string[], RegExp][] = [
   [['--checkpoints', '5,x'], /^marl-hpo: --checkpoints: expected comma-separated integers >= 1/],
   [['--objective', '[{"metric":"accuracy","goal":"up"}]'], /^marl-hpo: --objective: objectives\[0\]\.goal: expected 'max' or 'min', got "up"$/],
   [['--algorithms', 'marl,bayes'], /^marl-hpo: --algorithms: unknown 'bayes'/],
-  [['--agent-options', '{"marl":{"alpha":2}}'], /^marl-hpo: options\.alpha: expected a number in \(0, 1\]/],
+  [['--agent-options', '{"marl":{"gamma":2}}'], /^marl-hpo: options\.gamma: expected a number in \[0, 1\]/],
   [['--budget', '0'], /^marl-hpo: --budget: expected an integer >= 1/],
 ];
 
