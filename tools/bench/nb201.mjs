@@ -32,7 +32,8 @@ const { values } = parseArgs({
 if (!values.tables) throw new Error('--tables: required (comma-separated table files or folders)');
 const files = tableFiles(values.tables);
 const checkpoints = [20, 50].filter((c) => c < Number(values.budget));
-const common = ['--budget', values.budget, '--repeats', values.repeats, '--seed', values.seed, '--accounting', values.accounting, '--checkpoints', checkpoints.join(',')];
+// Budget 20 or less: no checkpoint below the budget (an empty --checkpoints is an error).
+const common = ['--budget', values.budget, '--repeats', values.repeats, '--seed', values.seed, '--accounting', values.accounting, ...(checkpoints.length ? ['--checkpoints', checkpoints.join(',')] : [])];
 if (values.objective) common.push('--objective', values.objective);
 const started = Date.now();
 

@@ -32,7 +32,7 @@ export interface SearchBenchOptions {
   objective: RewardSpec;
   /** What costs budget (see the file comment); default 'episodes'. */
   accounting?: Accounting;
-  /** Per-algorithm agent options, e.g. {marl: {alpha: 0.2}}. */
+  /** Per-algorithm agent options, e.g. {marl: {gamma: 0.3}}. */
   agentOptions?: Partial<Record<Algorithm, Record<string, unknown>>>;
   /** Where to report best reward and regret (each below the budget, then the budget); default DEFAULT_CHECKPOINTS. */
   checkpoints?: number[];
