@@ -5,7 +5,7 @@ import path from 'node:path';
 import { canonicalJson } from '@marl-hpo/arch';
 import { decodeModel } from '@marl-hpo/onnx';
 import { countsAgainstBudget, readJournal, type EvaluationRecord } from '@marl-hpo/search';
-import { CLI, cli, ROOT } from './cli-helpers';
+import { CLI, cli, ROOT, fileWriter } from './cli-helpers';
 import { CliProcess, startRedis, type RedisServer } from './queue-helpers';
 
 // A search under the faults a run folder must survive (issue 19), driven through the built CLI
@@ -23,11 +23,7 @@ const base = {
   seed: 7,
   synthetic: { sleepSeconds: 0.02 },
 };
-const write = (name: string, value: unknown) => {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, JSON.stringify(value));
-  return file;
-};
+const write = fileWriter(dir);
 const comparable = (records: EvaluationRecord[]) => records.map(({ time: _t, timings: _s, ...r }) => r);
 const running: CliProcess[] = [];
 afterAll(async () => {

@@ -6,7 +6,6 @@ import { QueueEvaluator, startQueueWorker } from '@marl-hpo/queue';
 import {
   createLocalEvaluator,
   parseConfig,
-  readJournal,
   runSearch,
   type EvalJob,
   type EvalOutcome,
@@ -14,7 +13,7 @@ import {
   type Evaluator,
   type SearchConfig,
 } from '@marl-hpo/search';
-import { cli } from './cli-helpers';
+import { cli, fileWriter, journal } from './cli-helpers';
 import { CliProcess, freePort, startRedis, stopProcess, type RedisServer } from './queue-helpers';
 
 // Distributed evaluation driven as a user would: Debian's redis-server on a loopback port, a
@@ -33,13 +32,8 @@ const base = {
   seed: 11,
   synthetic: { sleepSeconds: 0.3 },
 };
-const write = (name: string, value: unknown) => {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, JSON.stringify(value));
-  return file;
-};
+const write = fileWriter(dir);
 const comparable = (records: EvaluationRecord[]) => records.map(({ time: _t, timings: _s, ...r }) => r);
-const journal = (out: string) => readJournal(path.join(out, 'journal.jsonl')).records;
 const agents = (out: string) => fs.readFileSync(path.join(out, 'agents.json'), 'utf8');
 /** Records whose configuration went to the evaluator (not cached, not rejected by the static cost check): the budget counts these. */
 const evaluated = (records: EvaluationRecord[]) => records.filter((r) => r.cachedFrom === undefined && !r.skipped);

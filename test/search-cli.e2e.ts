@@ -4,16 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { countsAgainstBudget, EXAMPLE_CONFIG, INFEASIBLE_LIMIT, readConfigFile, readJournal, type EvaluationRecord } from '@marl-hpo/search';
 import sharp from 'sharp';
-import { CLI, cli, ROOT } from './cli-helpers';
+import { CLI, cli, ROOT, fileWriter } from './cli-helpers';
 
 // The search command driven as a user would, with the synthetic evaluator (fast, deterministic)
 // standing in for training; the real pipeline has its own end-to-end test.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'search-cli-'));
-const write = (name: string, value: unknown) => {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
-  return file;
-};
+const write = fileWriter(dir);
 const synthetic = {
   template: 'vgg',
   dataset: 'builtin:mnist',

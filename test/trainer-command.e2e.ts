@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readJournal, type EvaluationRecord } from '@marl-hpo/search';
-import { cli, ROOT } from './cli-helpers';
+import { cli, ROOT, fileWriter, journal } from './cli-helpers';
 import { alive, cmdline, descendants, until } from './process-helpers';
 import { CliProcess } from './queue-helpers';
 
@@ -16,18 +15,13 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 const fake = path.join(ROOT, 'test/fixtures/command-trainer.py');
-const write = (name: string, value: unknown) => {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, JSON.stringify(value));
-  return file;
-};
+const write = fileWriter(dir);
 const base = {
   template: 'vgg',
   dataset: { spec: 'builtin:mnist', limit: { train: 60, val: 20 } },
   objectives: [{ metric: 'accuracy', goal: 'max' }],
   seed: 3,
 };
-const journal = (out: string): EvaluationRecord[] => readJournal(path.join(out, 'journal.jsonl')).records;
 const readPids = (pidDir: string) => fs.readdirSync(pidDir).flatMap((f) => fs.readFileSync(path.join(pidDir, f), 'utf8').trim().split(' ').map(Number));
 
 test('each failure of a command is one journal record with its reason and stderr; the search goes on and keeps the good models', () => {

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readJournal, type EvaluationRecord } from '@marl-hpo/search';
-import { cli } from './cli-helpers';
+import { cli, fileWriter, journal } from './cli-helpers';
 import { alive, cmdline, descendants, until } from './process-helpers';
 import { CliProcess } from './queue-helpers';
 
@@ -15,11 +14,7 @@ afterAll(async () => {
   await Promise.all(running.map((p) => p.stop('SIGKILL')));
   fs.rmSync(dir, { recursive: true, force: true });
 });
-const write = (name: string, value: unknown) => {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, JSON.stringify(value));
-  return file;
-};
+const write = fileWriter(dir);
 const base = {
   template: 'vgg',
   templateOptions: { batchNorm: true },
@@ -28,7 +23,6 @@ const base = {
   constraints: [{ metric: 'params', max: 150_000 }],
   seed: 2,
 };
-const journal = (out: string): EvaluationRecord[] => readJournal(path.join(out, 'journal.jsonl')).records;
 const jobsIn = (work: string) =>
   fs.readdirSync(work).flatMap((session) => fs.readdirSync(path.join(work, session)).map((job) => path.join(work, session, job)));
 
