@@ -8,15 +8,15 @@
  *
  * With `screen` (multi-fidelity, as a search's `multiFidelity`): every proposal is first
  * screened on a low-fidelity column (e.g. accuracy12 standing in for accuracy) at `cost` of a
- * full evaluation; it is promoted to a full evaluation (cost 1) when its screening reward ranks
- * in the top `promote` fraction of the screens so far (every one until `minScreened` were
- * screened), and the agent learns from the full reward, else from the screening one. The
+ * full evaluation; it is promoted to a full evaluation (cost 1) by the search's promotion rule
+ * (libs/search/src/promotion.ts: until `minScreened` screens, a new best screen; then one in the
+ * top `promote` fraction), and the agent learns from the full reward, else from the screening one. The
  * budget, the checkpoints and evalsToTop1pct are then in full-evaluation units of cost, and
  * only full evaluations count as reaching the top 1%. The agents plan their exploration for the
  * proposals that budget buys, about budget / (cost + promote).
  */
 import { algorithms as allAlgorithms, createAgent, type Agent, type Algorithm } from '@marl-hpo/agents';
-import { computeReward, MAX_STEPS_PER_EVALUATION, MIN_REWARD, type RewardSpec, violatedConstraints } from '@marl-hpo/search';
+import { computeReward, MAX_STEPS_PER_EVALUATION, MIN_REWARD, Promotion, type RewardSpec, violatedConstraints } from '@marl-hpo/search';
 import { meanCi, median, medianCi95, quantile, type MeanCi } from './stats';
 import { BenchTableError, checkTableMetrics, configKey, tableMetrics, type BenchTable } from './table';
 
@@ -51,7 +51,7 @@ export interface ScreenOptions {
   cost: number;
   /** Screens whose reward ranks in this top fraction are evaluated fully. */
   promote: number;
-  /** Every screen is promoted until this many were screened (the search's default: 4). */
+  /** Until this many were screened, only a new best screen is promoted (the search's default: 20). */
   minScreened: number;
 }
 
@@ -351,21 +351,7 @@ function screenedRepeat(agent: Agent, env: RepeatEnv): RepeatRun {
   const events: TraceEvent[] = [];
   const screened = new Set<string>();
   const evaluated = new Set<string>();
-  // Screening rewards so far, sorted (free repeats make many: the rank is a binary search).
-  const screenRewards: number[] = [];
-  const promote = (reward: number): boolean => {
-    let lo = 0;
-    let hi = screenRewards.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (screenRewards[mid] <= reward) lo = mid + 1;
-      else hi = mid;
-    }
-    screenRewards.splice(lo, 0, reward);
-    if (screenRewards.length <= screen.minScreened) return true;
-    const better = screenRewards.length - lo - 1;
-    return better < Math.ceil(screen.promote * screenRewards.length);
-  };
+  const promotion = new Promotion(screen);
   let spent = 0;
   let steps = 0;
   let screens = 0;
@@ -378,7 +364,7 @@ function screenedRepeat(agent: Agent, env: RepeatEnv): RepeatRun {
     let cost = charged || !(screened.has(key) || prechecked.has(key)) ? screen.cost : 0;
     if (cost > 0) screens++;
     screened.add(key);
-    if (s.ok && promote(s.reward)) {
+    if (s.ok && promotion.screen(s.reward)) {
       const full = rewards.get(key) ?? MIN_REWARD;
       if (charged || !evaluated.has(key)) {
         cost += 1;

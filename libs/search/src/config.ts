@@ -134,7 +134,7 @@ export const searchConfigSchema = z
           .strict()
           .default({ epochs: 1, trainFraction: 0.25 }),
         promote: z.number().gt(0).max(1).default(0.3).describe('configurations whose screening reward ranks in this top fraction are trained fully'),
-        minScreened: z.number().int().nonnegative().default(4).describe('promote every configuration until this many were screened'),
+        minScreened: z.number().int().nonnegative().default(20).describe('until this many were screened, only a screen better than every earlier one is trained fully'),
       })
       .strict()
       .optional()

@@ -8,6 +8,7 @@ import type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
 import { checkStaticFeasibility, hopeless, NoFeasibleError, noFeasibleMessage } from './feasibility';
 import { countsAgainstBudget as costly, isFullFidelity as isFull, JournalWriter, MAX_STEPS_PER_EVALUATION, learnedFrom, readJournal, type EvaluationRecord, type Fidelity } from './journal';
 import { paretoFront, qualityOf } from './pareto';
+import { Promotion } from './promotion';
 import { checkMetricsProduced, computeReward, MIN_REWARD, STATIC_METRICS, violatedConstraints, type Metrics, type RewardSpec } from './reward';
 import { RunDir } from './run-dir';
 
@@ -83,8 +84,8 @@ const isUserError = (e: unknown) => e instanceof Error && (e as { userError?: un
  * state of an uninterrupted one and loses at most the evaluations in flight.
  *
  * With `multiFidelity`, each proposal is first screened (fewer epochs, a fraction of the
- * data); only those whose screening reward ranks in the top `promote` fraction are trained
- * fully, and the agents learn from the full evaluation (from the screen for the others).
+ * data); only those the promotion rule picks (./promotion.ts) are trained fully, and the agents
+ * learn from the full evaluation (from the screen for the others).
  */
 export async function runSearch(config: SearchConfig, opts: SearchOptions): Promise<SearchResult> {
   const run = new RunDir(opts.out);
@@ -197,14 +198,10 @@ async function search(run: RunDir, config: SearchConfig, opts: SearchOptions): P
   };
 
   /** Screening rewards seen so far, for the promotion rank. */
-  const screenRewards = records.filter((r) => r.screen && r.cachedFrom === undefined).map((r) => r.reward);
-  const promote = (r: EvaluationRecord): boolean => {
-    if (!mf || r.status !== 'ok') return false;
-    screenRewards.push(r.reward);
-    if (screenRewards.length <= mf.minScreened) return true;
-    const better = screenRewards.filter((x) => x > r.reward).length;
-    return better < Math.ceil(mf.promote * screenRewards.length);
-  };
+  // The promotion rule sees the screens in journal order, so a resumed run decides as an uninterrupted one.
+  const promotion = mf && new Promotion(mf);
+  const promote = (r: EvaluationRecord): boolean => !!promotion && r.status === 'ok' && promotion.screen(r.reward);
+  for (const r of records) if (r.screen) promote(r);
 
   const commit = (f: Finished) => {
     const episode = records.length;

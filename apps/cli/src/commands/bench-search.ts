@@ -6,7 +6,7 @@ import { intFlag, jsonFlag, table, UsageError, type Command } from '../cli';
 export const benchSearch: Command = {
   path: ['bench', 'search'],
   usage:
-    'bench search --table <t.json> [--algorithms marl,random,qlearning,evolution,tpe] [--budget 100] [--repeats 50] [--objective <json>] [--seed 0] [--accounting episodes|evaluations] [--agent-options <json>] [--checkpoints 10,25,50] [--screen [<metric>=]<column>:<cost> [--promote 0.3] [--min-screened 4]] [--json]',
+    'bench search --table <t.json> [--algorithms marl,random,qlearning,evolution,tpe] [--budget 100] [--repeats 50] [--objective <json>] [--seed 0] [--accounting episodes|evaluations] [--agent-options <json>] [--checkpoints 10,25,50] [--screen [<metric>=]<column>:<cost> [--promote 0.3] [--min-screened 20]] [--json]',
   summary: 'Compare search algorithms on a table of measured configurations (no training)',
   options: {
     table: { type: 'string' },
@@ -102,5 +102,5 @@ function screenFlags(values: Record<string, unknown>, objective: RewardSpec): Sc
   if (!m || !(cost > 0 && cost <= 1)) throw new UsageError(`--screen: expected [<metric>=]<column>:<cost>, cost in (0, 1] of a full evaluation (e.g. accuracy12:0.06), got '${String(raw)}'`);
   const promote = values['promote'] === undefined ? 0.3 : Number(values['promote']);
   if (!(promote > 0 && promote <= 1)) throw new UsageError(`--promote: expected a fraction in (0, 1], got '${String(values['promote'])}'`);
-  return { column: m[2], replaces: m[1] ?? objective.objectives[0].metric, cost, promote, minScreened: intFlag(values, 'min-screened', 4, 0) };
+  return { column: m[2], replaces: m[1] ?? objective.objectives[0].metric, cost, promote, minScreened: intFlag(values, 'min-screened', 20, 0) };
 }
