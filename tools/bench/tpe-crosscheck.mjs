@@ -7,7 +7,7 @@
 // within --tolerance (default 15%) of 1.
 //
 //   npm run build && node tools/bench/tpe-crosscheck.mjs [--tables tools/bench/tables,/work/shared/bench/nb201/nb201-cifar10.json]
-//       [--repeats 200] [--budget 100] [--seed 0] [--accounting episodes] [--jobs 2] [--markdown]
+//       [--repeats 200] [--budget 100] [--seed 0] [--accounting episodes] [--codings categorical,int] [--jobs 2] [--markdown]
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { benchSearch, limited, machine, optunaTpe, root, tableFiles, tableName } from './bench-tables.mjs';
@@ -21,13 +21,18 @@ const { values } = parseArgs({
     accounting: { type: 'string', default: 'episodes' },
     tolerance: { type: 'string', default: '0.15' },
     jobs: { type: 'string', default: '2' },
+    codings: { type: 'string', default: 'categorical,int' },
     markdown: { type: 'boolean' },
   },
 });
 const files = tableFiles(values.tables);
 // The checkpoints nb201.mjs uses, so both share Optuna's cached runs.
 const common = ['--budget', values.budget, '--repeats', values.repeats, '--seed', values.seed, '--accounting', values.accounting, '--checkpoints', '20,50'];
-const codings = { categorical: 'never', int: 'always' };
+const allCodings = { categorical: 'never', int: 'always' };
+const codings = Object.fromEntries(values.codings.split(',').map((c) => {
+  if (!(c in allCodings)) throw new Error(`--codings: unknown '${c}' (codings: ${Object.keys(allCodings).join(', ')})`);
+  return [c, allCodings[c]];
+}));
 const started = Date.now();
 
 const jobs = files.flatMap((file) =>
