@@ -25,7 +25,7 @@ export const EXAMPLE_CONFIG = `{
   // marl (default), random, qlearning, evolution or tpe.
   "algorithm": "marl",
   "seed": 0,
-  "trainer": { "epochs": 3, "batchSize": 32, "optimizer": "adam", "learningRate": 0.002 },
+  "trainer": { "epochs": 4, "batchSize": 32, "optimizer": "adam", "learningRate": 0.002 },
   // Latency of the exported ONNX model: onnxruntime on this CPU, one thread.
   // Also: "remote" with "url" (apps/profiler-server on the target device), "estimate",
   // or the name of an npm package that registers a backend.
