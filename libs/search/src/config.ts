@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { TemplateOptions } from '@marl-hpo/arch';
 import { algorithms, type Algorithm } from '@marl-hpo/agents';
 import { TRAIN_DEFAULTS } from '@marl-hpo/trainer';
+import { PROMOTION_DEFAULTS } from './promotion';
 import { parseRewardSpec } from './reward';
 
 /** A config file or value the user wrote wrong; the message names the file and field path. */
@@ -133,8 +134,8 @@ export const searchConfigSchema = z
           })
           .strict()
           .default({ epochs: 1, trainFraction: 0.25 }),
-        promote: z.number().gt(0).max(1).default(0.3).describe('configurations whose screening reward ranks in this top fraction are trained fully'),
-        minScreened: z.number().int().nonnegative().default(20).describe('until this many were screened, only a screen better than every earlier one is trained fully'),
+        promote: z.number().gt(0).max(1).default(PROMOTION_DEFAULTS.promote).describe('configurations whose screening reward ranks in this top fraction are trained fully'),
+        minScreened: z.number().int().nonnegative().default(PROMOTION_DEFAULTS.minScreened).describe('until this many were screened, only a screen better than every earlier one is trained fully'),
       })
       .strict()
       .optional()

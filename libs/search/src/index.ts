@@ -22,7 +22,7 @@ export { RunDir, lockFolder, firstDifference } from './run-dir';
 export { FolderLock, FolderLockedError, LOCK_FILE, type LockHolder } from './lock';
 export { checkStaticFeasibility, NoFeasibleError, INFEASIBLE_LIMIT, INFEASIBLE_PROPOSALS_LIMIT } from './feasibility';
 export { writeFileAtomic, DiskError } from './atomic';
-export { Promotion, type PromotionRule } from './promotion';
+export { Promotion, PROMOTION_DEFAULTS, type PromotionRule } from './promotion';
 export { runSearch, type EpisodeEvent, type SearchOptions, type SearchResult } from './search';
 export type { DatasetInfo, EvalJob, EvalOutcome, Evaluator } from './evaluator';
 export { SyntheticEvaluator, type SyntheticOptions } from './synthetic';

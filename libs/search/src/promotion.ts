@@ -5,7 +5,7 @@
  * (the first always is): a full evaluation costs as much as many screens, and ranks among a few
  * screens say little. From then on a screen is promoted when its reward ranks in the top
  * `promote` fraction of the screens so far (itself included). Measured on nb201-cifar10
- * (tools/bench/search.md, "Screening"): promoting every one of the first screens spent most of
+ * (tools/bench/search.md, "Screening rules"): promoting every one of the first screens spent most of
  * the cost on configurations the screens already ranked low.
  */
 export interface PromotionRule {
@@ -14,6 +14,9 @@ export interface PromotionRule {
   /** Until this many were screened, only a new best screen is promoted. */
   minScreened: number;
 }
+
+/** The defaults of a search's `multiFidelity` and of `bench search --screen`. */
+export const PROMOTION_DEFAULTS: PromotionRule = { promote: 0.3, minScreened: 20 };
 
 export class Promotion {
   /** Screening rewards so far, ascending (a rank is a binary search, however many screens). */

@@ -197,7 +197,6 @@ async function search(run: RunDir, config: SearchConfig, opts: SearchOptions): P
     }
   };
 
-  /** Screening rewards seen so far, for the promotion rank. */
   // The promotion rule sees the screens in journal order, so a resumed run decides as an uninterrupted one.
   const promotion = mf && new Promotion(mf);
   const promote = (r: EvaluationRecord): boolean => !!promotion && r.status === 'ok' && promotion.screen(r.reward);

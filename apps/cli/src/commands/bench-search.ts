@@ -1,6 +1,6 @@
 import { algorithms as allAlgorithms, type Algorithm } from '@marl-hpo/agents';
 import { checkTableMetrics, loadTable, RANDOM_EQUIVALENT_CAP, runSearchBench, type ScreenOptions } from '@marl-hpo/bench';
-import { parseRewardSpec, type RewardSpec } from '@marl-hpo/search';
+import { parseRewardSpec, PROMOTION_DEFAULTS, type RewardSpec } from '@marl-hpo/search';
 import { intFlag, jsonFlag, table, UsageError, type Command } from '../cli';
 
 export const benchSearch: Command = {
@@ -100,7 +100,7 @@ function screenFlags(values: Record<string, unknown>, objective: RewardSpec): Sc
   const m = /^(?:([^=:]+)=)?([^=:]+):([^=:]+)$/.exec(String(raw));
   const cost = Number(m?.[3]);
   if (!m || !(cost > 0 && cost <= 1)) throw new UsageError(`--screen: expected [<metric>=]<column>:<cost>, cost in (0, 1] of a full evaluation (e.g. accuracy12:0.06), got '${String(raw)}'`);
-  const promote = values['promote'] === undefined ? 0.3 : Number(values['promote']);
+  const promote = values['promote'] === undefined ? PROMOTION_DEFAULTS.promote : Number(values['promote']);
   if (!(promote > 0 && promote <= 1)) throw new UsageError(`--promote: expected a fraction in (0, 1], got '${String(values['promote'])}'`);
-  return { column: m[2], replaces: m[1] ?? objective.objectives[0].metric, cost, promote, minScreened: intFlag(values, 'min-screened', 20, 0) };
+  return { column: m[2], replaces: m[1] ?? objective.objectives[0].metric, cost, promote, minScreened: intFlag(values, 'min-screened', PROMOTION_DEFAULTS.minScreened, 0) };
 }
