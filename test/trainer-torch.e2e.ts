@@ -33,7 +33,8 @@ test('a search on the torch backend with --workers 2 and screening: every model 
     ...base,
     budget: { episodes: 3 },
     trainer: { backend: 'torch', epochs: 2, batchSize: 32, keepJobs: true, workDir: work },
-    multiFidelity: { screen: { epochs: 1, trainFraction: 0.5 }, promote: 0.5, minScreened: 2 },
+    // Every screen promoted (from the first one on): both fidelities run, whatever the ranks.
+    multiFidelity: { screen: { epochs: 1, trainFraction: 0.5 }, promote: 1, minScreened: 0 },
   });
   const r = cli(['search', '--config', config, '--out', out, '--workers', '2', '--quiet']);
   expect(r.stderr).toBe('');
